@@ -1,10 +1,27 @@
-/** Tests run from TypeScript through swc; `npm test` runs `tsc` first for the type check and for the CLI the end-to-end tests spawn. */
+/**
+ * Tests run from TypeScript through swc; `npm test` runs `tsc` first, for the type check and for
+ * the compiled CLI that the end-to-end tests spawn. Unit tests need nothing running; the
+ * integration project starts real registries once (global setup) for all its files.
+ */
+const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120000,
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/unit'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/integration'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };
