@@ -63,4 +63,6 @@ export interface Inventory {
   packageDatabases: PackageDatabase[];
   config: ImageConfigSummary;
   layers: string[];
+  /** Things the scan could not settle but that do not invalidate it (e.g. a dangling os-release link). */
+  warnings: string[];
 }

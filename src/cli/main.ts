@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { isImagewardenError, messageOf } from '../errors';
+import { checkCommand } from './commands/check';
+import { imagesCommand } from './commands/images';
+import { CommandContext, type GlobalOptions } from './context';
+
+/** Exit codes are a contract (DESIGN.md): 0 done, 1 non-compliant (check), 2 error. */
+const EXIT_ERROR = 2;
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('imagewarden')
+    .description('Keeps the images in container registries compliant.')
+    .option('--config <file>', 'config file (default ./config.yaml, else built-in defaults)')
+    .option('--db <file>', 'SQLite database (overrides the config)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) });
+
+  const withContext = (cmd: Command, run: (ctx: CommandContext) => Promise<number> | number) => async () => {
+    const ctx = new CommandContext(cmd.optsWithGlobals<GlobalOptions>());
+    try {
+      exitCode = await run(ctx);
+    } finally {
+      ctx.close();
+    }
+  };
+
+  const check = program
+    .command('check')
+    .description('scan one image now and print its OS and packages')
+    .argument('<image>', 'host[:port]/repo[:tag][@sha256:…]')
+    .option('--json', 'print one JSON object')
+    .option('--platform <os/arch[/variant]>', 'entry of a multi-arch index to scan (default: scan.platform)');
+  check.action((image: string) => withContext(check, (ctx) => checkCommand(ctx, image, check.opts(), out))());
+
+  const images = program.command('images').description('list stored images').option('--json', 'print JSON');
+  images.action(() => withContext(images, (ctx) => imagesCommand(ctx, images.opts(), out))());
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_ERROR;
+    }
+    err.write(`imagewarden: ${isImagewardenError(e) ? e.describe() : messageOf(e)}\n`);
+    return EXIT_ERROR;
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`imagewarden: ${messageOf(e)}\n`);
+      process.exitCode = EXIT_ERROR;
+    },
+  );
+}

@@ -1,0 +1,186 @@
+import type { ImageConfigSummary, Inventory, OsInfo, Package, PackageDatabase } from '../inventory/types';
+import type { Db } from './database';
+
+export interface ImageLocation {
+  registry: string;
+  repository: string;
+  tag?: string;
+}
+
+export interface IndexedImage extends ImageLocation {
+  digest: string;
+  indexDigest?: string;
+  mediaType: string;
+  platform?: string;
+  configDigest: string;
+}
+
+export interface ScanFailure extends ImageLocation {
+  digest?: string;
+  indexDigest?: string;
+  platform?: string;
+  kind: string;
+  message: string;
+  layer?: string;
+  file?: string;
+}
+
+export interface ImageRow {
+  registry: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  platform: string | null;
+  status: 'scanned' | 'failed';
+  lastError: string | null;
+  firstSeen: string;
+  lastSeen: string;
+  os: OsInfo | null;
+  packageCount: number | null;
+}
+
+interface InventoryRow {
+  os: string | null;
+  config: string;
+  layers: string;
+  package_dbs: string;
+  warnings: string;
+}
+
+interface PackageRow {
+  ecosystem: Package['ecosystem'];
+  name: string;
+  version: string;
+  epoch: number | null;
+  upstream_version: string | null;
+  release: string | null;
+  arch: string | null;
+  source: string | null;
+  source_version: string | null;
+  vendor: string | null;
+}
+
+/** Images, their inventories and their scan failures. */
+export class ImageStore {
+  constructor(private readonly db: Db) {}
+
+  /** Whether this manifest was indexed by the current analyzers, so it needs no blob at all. */
+  hasInventory(digest: string, analyzerVersion: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM inventories WHERE digest = ? AND analyzer_version = ?').get(digest, analyzerVersion);
+  }
+
+  getInventory(digest: string): Inventory | undefined {
+    const row = this.db.prepare<[string], InventoryRow>('SELECT os, config, layers, package_dbs, warnings FROM inventories WHERE digest = ?').get(digest);
+    if (!row) return undefined;
+    const packages = this.db
+      .prepare<[string], PackageRow>('SELECT * FROM packages WHERE inventory_digest = ? ORDER BY rowid')
+      .all(digest)
+      .map(packageFromRow);
+    return {
+      os: row.os ? (JSON.parse(row.os) as OsInfo) : null,
+      packages,
+      packageDatabases: JSON.parse(row.package_dbs) as PackageDatabase[],
+      config: JSON.parse(row.config) as ImageConfigSummary,
+      layers: JSON.parse(row.layers) as string[],
+      warnings: JSON.parse(row.warnings) as string[],
+    };
+  }
+
+  /** Records a successful scan: the image row, its inventory and packages, in one transaction. */
+  saveScan(image: IndexedImage, analyzerVersion: string, inventory: Inventory | undefined, now = new Date()): void {
+    const at = now.toISOString();
+    this.db.transaction(() => {
+      if (inventory) this.replaceInventory(image, analyzerVersion, inventory, at);
+      this.upsertImage(image, 'scanned', null, at);
+    })();
+  }
+
+  /**
+   * Records a failed scan. An inventory stored by an earlier, successful scan stays: a registry
+   * that is down tonight does not erase what was known yesterday.
+   */
+  saveFailure(failure: ScanFailure, now = new Date()): void {
+    const at = now.toISOString();
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO scan_errors (registry, repository, tag, digest, layer, file, kind, message, occurred_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(failure.registry, failure.repository, failure.tag ?? null, failure.digest ?? null, failure.layer ?? null, failure.file ?? null, failure.kind, failure.message, at);
+      if (failure.digest) this.upsertImage({ ...failure, digest: failure.digest }, 'failed', failure.message, at);
+    })();
+  }
+
+  listImages(): ImageRow[] {
+    const rows = this.db
+      .prepare<[], {
+        registry: string; repository: string; tag: string; digest: string; platform: string | null; scan_status: 'scanned' | 'failed';
+        last_error: string | null; first_seen: string; last_seen: string; os: string | null; inventory: string | null; package_count: number;
+      }>(
+        `SELECT i.registry, i.repository, i.tag, i.digest, i.platform, i.scan_status, i.last_error, i.first_seen, i.last_seen, inv.os, inv.digest AS inventory,
+                (SELECT count(*) FROM packages p WHERE p.inventory_digest = inv.digest) AS package_count
+           FROM images i LEFT JOIN inventories inv ON inv.digest = i.digest
+          ORDER BY i.registry, i.repository, i.tag, i.digest`,
+      )
+      .all();
+    return rows.map((r) => ({
+      registry: r.registry,
+      repository: r.repository,
+      tag: r.tag,
+      digest: r.digest,
+      platform: r.platform,
+      status: r.scan_status,
+      lastError: r.last_error,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      os: r.os ? (JSON.parse(r.os) as OsInfo) : null,
+      packageCount: r.inventory === null ? null : r.package_count,
+    }));
+  }
+
+  private replaceInventory(image: IndexedImage, analyzerVersion: string, inv: Inventory, at: string): void {
+    this.db.prepare('DELETE FROM inventories WHERE digest = ?').run(image.digest);
+    this.db
+      .prepare(
+        `INSERT INTO inventories (digest, analyzer_version, media_type, platform, config_digest, os_id, os_version, os, config, layers, package_dbs, warnings, scanned_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        image.digest, analyzerVersion, image.mediaType, image.platform ?? null, image.configDigest, inv.os?.id ?? null, inv.os?.version ?? null,
+        inv.os ? JSON.stringify(inv.os) : null, JSON.stringify(inv.config), JSON.stringify(inv.layers), JSON.stringify(inv.packageDatabases),
+        JSON.stringify(inv.warnings), at,
+      );
+    const insert = this.db.prepare(
+      `INSERT INTO packages (inventory_digest, ecosystem, name, version, epoch, upstream_version, release, arch, source, source_version, vendor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const p of inv.packages) {
+      insert.run(image.digest, p.ecosystem, p.name, p.version, p.epoch ?? null, p.upstreamVersion ?? null, p.release ?? null, p.arch ?? null, p.source ?? null, p.sourceVersion ?? null, p.vendor ?? null);
+    }
+  }
+
+  private upsertImage(image: ImageLocation & { digest: string; indexDigest?: string; platform?: string }, status: 'scanned' | 'failed', error: string | null, at: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO images (registry, repository, tag, digest, index_digest, platform, first_seen, last_seen, scan_status, last_error)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (registry, repository, tag, digest) DO UPDATE SET
+           index_digest = excluded.index_digest, platform = COALESCE(excluded.platform, images.platform),
+           last_seen = excluded.last_seen, scan_status = excluded.scan_status, last_error = excluded.last_error`,
+      )
+      .run(image.registry, image.repository, image.tag ?? '', image.digest, image.indexDigest ?? null, image.platform ?? null, at, at, status, error);
+  }
+}
+
+function packageFromRow(r: PackageRow): Package {
+  const p: Package = { ecosystem: r.ecosystem, name: r.name, version: r.version };
+  if (r.epoch !== null) p.epoch = r.epoch;
+  if (r.upstream_version !== null) p.upstreamVersion = r.upstream_version;
+  if (r.release !== null) p.release = r.release;
+  if (r.arch !== null) p.arch = r.arch;
+  if (r.source !== null) p.source = r.source;
+  if (r.source_version !== null) p.sourceVersion = r.source_version;
+  if (r.vendor !== null) p.vendor = r.vendor;
+  return p;
+}
