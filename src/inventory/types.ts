@@ -29,7 +29,7 @@ export interface Package {
   arch?: string;
   /** dpkg source package, apk origin, rpm source rpm name. */
   source?: string;
-  /** dpkg source version when it differs from the binary's; rpm source rpm file name. */
+  /** dpkg source version (the binary's when no `Source:` names another); rpm source rpm file name. */
   sourceVersion?: string;
   vendor?: string;
 }

@@ -14,6 +14,7 @@ interface Placed {
 }
 
 const MAX_LINK_HOPS = 16;
+const RELEASE_ANALYZER = 'os-release';
 
 /**
  * Applies the layers bottom to top as a container runtime would (whiteouts and opaque
@@ -30,6 +31,7 @@ export function mergeLayers(layers: readonly AnalyzedLayer[]): Omit<Inventory, '
   }
 
   const warnings: string[] = [];
+  const releaseErrors: (LayerError | AnalyzerError)[] = [];
   let os: (OsInfo & { rank: number }) | null = null;
   const packages = new Map<string, Package>();
   const databases = new Map<string, PackageDatabase>();
@@ -43,7 +45,10 @@ export function mergeLayers(layers: readonly AnalyzedLayer[]): Omit<Inventory, '
     const { layer, entry } = resolved;
     if (entry.error) {
       const context = { layer, file: entry.path };
-      throw entry.error.kind === 'layer' ? new LayerError(entry.error.message, context) : new AnalyzerError(entry.error.message, context);
+      const error = entry.error.kind === 'layer' ? new LayerError(entry.error.message, context) : new AnalyzerError(entry.error.message, context);
+      if (entry.analyzer !== RELEASE_ANALYZER) throw error;
+      releaseErrors.push(error);
+      continue;
     }
     const findings = entry.findings ?? {};
     if (findings.os && (!os || findings.os.rank < os.rank)) os = findings.os;
@@ -53,6 +58,13 @@ export function mergeLayers(layers: readonly AnalyzedLayer[]): Omit<Inventory, '
       // Two databases of one ecosystem (a link and its target, a leftover legacy path) list the same packages once.
       for (const p of db.packages) packages.set(`${p.ecosystem}\0${p.name}\0${p.version}\0${p.arch ?? ''}`, p);
     }
+  }
+
+  // An odd fallback file (a custom redhat-release, say) is harmless beside a readable
+  // os-release; only when no release file could be read at all does the OS stay unknown.
+  if (releaseErrors.length) {
+    if (!os) throw releaseErrors[0];
+    for (const e of releaseErrors) warnings.push(`${e.context.file}: ${e.message} (ignored: the OS was read from another file)`);
   }
 
   let osInfo: OsInfo | null = null;

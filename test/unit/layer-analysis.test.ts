@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { AnalyzerError, LayerError, RegistryError } from '../../src/errors';
 import type { Analyzer } from '../../src/scan/analyzers/analyzer';
+import { osReleaseAnalyzer } from '../../src/scan/analyzers/os-release';
 import { analyzeLayer, type LayerAnalysis } from '../../src/scan/layer-analysis';
 import { mergeLayers } from '../../src/scan/merge-layers';
 
@@ -155,5 +156,21 @@ describe('layer analysis', () => {
     const merged = mergeLayers([{ digest: 'sha256:1', analysis: dangling }]);
     expect(merged.os).toBeNull();
     expect(merged.warnings).toEqual(['etc/os-release links to nowhere/os-release, which the image does not contain as a readable file']);
+  });
+
+  test('an unreadable fallback release file is a warning beside a readable os-release, an error alone', async () => {
+    const read = async (items: TarItem[]) =>
+      analyzeLayer(Readable.from([await tarOf(items)]), { analyzers: [osReleaseAnalyzer], maxFileBytes: 1 << 20 });
+    const both = await read([
+      { name: 'etc/os-release', data: 'ID=debian\nVERSION_ID="12"\n' },
+      { name: 'etc/redhat-release', data: '\u0000\u0001binary' },
+    ]);
+    const merged = mergeLayers([{ digest: 'sha256:1', analysis: both }]);
+    expect(merged.os).toMatchObject({ id: 'debian', version: '12' });
+    expect(merged.warnings).toHaveLength(1);
+    expect(merged.warnings[0]).toMatch(/^etc\/redhat-release: .*ignored/);
+
+    const alone = await read([{ name: 'etc/redhat-release', data: '\u0000\u0001binary' }]);
+    expect(() => mergeLayers([{ digest: 'sha256:1', analysis: alone }])).toThrow(AnalyzerError);
   });
 });
