@@ -42,6 +42,8 @@ type TarEntryStream = tar.ExtractEvents['entry'][1];
 export interface AnalyzeLayerOptions {
   analyzers: readonly Analyzer[];
   maxFileBytes: number;
+  /** Told the size of every blob chunk read, for progress display. */
+  onBlobBytes?: (bytes: number) => void;
 }
 
 /**
@@ -68,6 +70,8 @@ export async function analyzeLayer(blob: Readable, options: AnalyzeLayerOptions)
   let archiveError: unknown;
   try {
     const head = await peek(blob, 4);
+    // Not even a tar end marker: reading on would report an image with nothing in it.
+    if (head.length === 0) throw new LayerError('layer blob is empty: not a tar archive');
     compression = sniffCompression(head);
     const decompress = createDecompressor(compression);
     const extract = tar.extract();
@@ -82,6 +86,8 @@ export async function analyzeLayer(blob: Readable, options: AnalyzeLayerOptions)
       }
     });
     blob.once('error', (e) => decompress.destroy(e));
+    // Attached only now: a 'data' listener before peek() would start the flow and lose the head.
+    if (options.onBlobBytes) blob.on('data', (chunk: Buffer) => options.onBlobBytes!(chunk.length));
     blob.pipe(decompress);
     await new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => {

@@ -140,15 +140,15 @@ async function readLayer(
   }
   const blob = (await deps.client.openBlob(ref.repository, layer)) as Readable;
   streams.add(blob);
-  if (deps.onLayerProgress) {
-    let received = 0;
-    blob.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      deps.onLayerProgress!({ index, total, digest: layer.digest, received, size: layer.size, cached: false });
-    });
-  }
+  let received = 0;
+  const onBlobBytes = deps.onLayerProgress
+    ? (n: number) => {
+        received += n;
+        deps.onLayerProgress!({ index, total, digest: layer.digest, received, size: layer.size, cached: false });
+      }
+    : undefined;
   try {
-    return await analyzeLayer(blob, { analyzers: deps.analyzers, maxFileBytes: deps.maxFileBytes });
+    return await analyzeLayer(blob, { analyzers: deps.analyzers, maxFileBytes: deps.maxFileBytes, onBlobBytes });
   } catch (e) {
     throw e instanceof ImagewardenError ? e.withContext({ layer: layer.digest }) : new LayerError(messageOf(e), { layer: layer.digest }, { cause: e });
   } finally {

@@ -81,6 +81,22 @@ describe('layer analysis', () => {
     await expect(analyze(bad)).rejects.toThrow(/corrupt gzip stream/);
   });
 
+  test('an empty blob is a LayerError, not an empty layer', async () => {
+    await expect(analyze(Buffer.alloc(0))).rejects.toThrow('layer blob is empty');
+  });
+
+  test('progress counts every blob byte, the sniffed head included', async () => {
+    const blob = zlib.gzipSync(await tarOf([{ name: 'var/lib/pkgs', data: 'musl\n' }]));
+    let seen = 0;
+    const analysis = await analyzeLayer(Readable.from([blob.subarray(0, 2), blob.subarray(2)]), {
+      analyzers: [listAnalyzer],
+      maxFileBytes: 1 << 20,
+      onBlobBytes: (n) => (seen += n),
+    });
+    expect(seen).toBe(blob.length);
+    expect(analysis.entries).toHaveLength(1);
+  });
+
   test('bytes that are not a tar are a LayerError', async () => {
     await expect(analyze(Buffer.alloc(2048, 0x41))).rejects.toThrow(/corrupt tar archive/);
   });
