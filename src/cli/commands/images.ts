@@ -21,10 +21,15 @@ export function imagesCommand(ctx: CommandContext, options: { json?: boolean }, 
         r.digest.slice(0, 19),
         r.os ? `${r.os.id} ${r.os.version}` : '-',
         r.packageCount === null ? '-' : String(r.packageCount),
-        r.status === 'failed' ? `failed: ${r.lastError ?? ''}` : r.status,
+        r.status,
         r.lastSeen,
       ]),
     )}\n`,
   );
+  const failed = rows.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    out.write(`\nLast scan failed for ${failed.length} image(s):\n`);
+    for (const r of failed) out.write(`  ${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}: ${r.lastError ?? 'unknown error'}\n`);
+  }
   return 0;
 }
