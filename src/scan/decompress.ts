@@ -50,9 +50,15 @@ export async function peek(stream: Readable, n: number): Promise<Buffer> {
   return head;
 }
 
-/** Node's zlib runs on the libuv pool, so gunzip overlaps with hashing and tar parsing here. */
+/**
+ * Node's zlib runs on the libuv pool, so gunzip overlaps with hashing and tar parsing here.
+ * Its default 16 KiB output chunks cost a thread-pool round trip each: 1 MiB chunks inflate a
+ * layer about 1.7x faster on this hardware (see bench/).
+ */
+export const INFLATE_CHUNK_BYTES = 1024 * 1024;
+
 export function createDecompressor(compression: Compression): Transform {
-  if (compression === 'gzip') return zlib.createGunzip();
+  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
   if (compression === 'zstd') return zstdStream();
   return new Transform({ transform: (chunk, _e, cb) => cb(null, chunk) });
 }
