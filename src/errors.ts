@@ -12,9 +12,8 @@ export interface ErrorContext {
   url?: string;
 }
 
-export type ErrorKind =
-  | 'config'
-  | 'reference'
+/** What went wrong talking to a registry, or with what it sent. */
+export type RegistryErrorKind =
   | 'registry-unreachable'
   | 'registry-timeout'
   | 'registry-auth'
@@ -23,10 +22,9 @@ export type ErrorKind =
   | 'registry-http'
   | 'manifest'
   | 'digest-mismatch'
-  | 'blob-truncated'
-  | 'layer'
-  | 'analyzer'
-  | 'store';
+  | 'blob-truncated';
+
+export type ErrorKind = RegistryErrorKind | 'config' | 'reference' | 'layer' | 'analyzer' | 'store';
 
 export class ImagewardenError extends Error {
   readonly kind: ErrorKind;
@@ -80,18 +78,7 @@ export class ImageReferenceError extends ImagewardenError {
 export class RegistryError extends ImagewardenError {
   readonly status?: number;
   constructor(
-    kind: Extract<
-      ErrorKind,
-      | 'registry-unreachable'
-      | 'registry-timeout'
-      | 'registry-auth'
-      | 'registry-denied'
-      | 'registry-not-found'
-      | 'registry-http'
-      | 'manifest'
-      | 'digest-mismatch'
-      | 'blob-truncated'
-    >,
+    kind: RegistryErrorKind,
     message: string,
     context: ErrorContext & { status?: number } = {},
     options?: { cause?: unknown },

@@ -1,20 +1,9 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { RegistryError } from '../../src/errors';
 import { HttpClient } from '../../src/http/http-client';
-import { closedPort, sendJson, startServer, type TestServer } from './http-test-server';
+import { closedPort, failure, sendJson, startServer, type TestServer } from './http-test-server';
 
 const fast = { retryTiming: { baseDelayMs: 5, maxDelayMs: 20 } };
-
-async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('HttpClient', () => {
   const servers: TestServer[] = [];
@@ -96,7 +85,7 @@ describe('HttpClient', () => {
 
   it('reports a port nobody listens on as registry-unreachable, after retrying', async () => {
     const port = await closedPort();
-    const err = await rejection(client({ retries: 2 }).request(`http://127.0.0.1:${port}/v2/`));
+    const err = await failure(client({ retries: 2 }).request(`http://127.0.0.1:${port}/v2/`));
     expect(err.kind).toBe('registry-unreachable');
     expect(err.message).toContain('connection refused');
     expect(err.message).toContain('after 3 attempts');
@@ -105,7 +94,7 @@ describe('HttpClient', () => {
 
   it('reports a silent server as registry-timeout', async () => {
     const server = await serve(() => undefined);
-    const err = await rejection(client({ retries: 1, idleTimeoutMs: 150 }).request(`${server.url}/v2/`));
+    const err = await failure(client({ retries: 1, idleTimeoutMs: 150 }).request(`${server.url}/v2/`));
     expect(err.kind).toBe('registry-timeout');
     expect(err.message).toMatch(/no data for 150 ms.*after 2 attempts/);
     expect(server.requests).toHaveLength(2);
@@ -119,7 +108,7 @@ describe('HttpClient', () => {
     });
     const res = await client({ retries: 3 }).request(`${server.url}/blob`);
     expect(res.status).toBe(200);
-    const err = await rejection(pipeline(res.body, new Writable({ write: (_c, _e, cb) => cb() })));
+    const err = await failure(pipeline(res.body, new Writable({ write: (_c, _e, cb) => cb() })));
     expect(err.kind).toBe('registry-unreachable');
     expect(err.message).toContain('closed after 40 of 100 body bytes');
     expect(server.requests).toHaveLength(1);
@@ -132,7 +121,7 @@ describe('HttpClient', () => {
     });
     const res = await client().request(`${server.url}/blob`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const err = await rejection(res.buffer(1000));
+    const err = await failure(res.buffer(1000));
     expect(err.message).toContain('closed after 10 of 100 body bytes');
   });
 
@@ -142,7 +131,7 @@ describe('HttpClient', () => {
       res.write('abc');
     });
     const res = await client({ idleTimeoutMs: 150 }).request(`${server.url}/blob`);
-    const err = await rejection(res.buffer(100));
+    const err = await failure(res.buffer(100));
     expect(err.kind).toBe('registry-timeout');
   });
 
@@ -153,10 +142,10 @@ describe('HttpClient', () => {
       res.end('y'.repeat(300));
     });
     const http = client();
-    const declared = await rejection((await http.request(`${server.url}/declared`)).buffer(50));
+    const declared = await failure((await http.request(`${server.url}/declared`)).buffer(50));
     expect(declared.kind).toBe('registry-http');
     expect(declared.message).toContain('larger than the 50-byte limit');
-    const counted = await rejection((await http.request(`${server.url}/chunked`)).buffer(200));
+    const counted = await failure((await http.request(`${server.url}/chunked`)).buffer(200));
     expect(counted.message).toContain('larger than the 200-byte limit');
   });
 
@@ -190,7 +179,7 @@ describe('HttpClient', () => {
       res.writeHead(302, { location: `${req.url}x` });
       res.end();
     });
-    const err = await rejection(client({ maxRedirects: 3 }).request(`${server.url}/a`));
+    const err = await failure(client({ maxRedirects: 3 }).request(`${server.url}/a`));
     expect(err.kind).toBe('registry-http');
     expect(err.message).toContain('more than 3 redirects');
     expect(server.requests).toHaveLength(4);

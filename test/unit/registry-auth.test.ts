@@ -2,22 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, RegistryError } from '../../src/errors';
+import { ConfigError } from '../../src/errors';
 import { DOCKER_MANIFEST } from '../../src/registry/media-types';
-import { sendJson, startServer, type Handler, type TestServer } from './http-test-server';
+import { failure, type Handler, sendJson, startServer, type TestServer } from './http-test-server';
 import { ALPINE, basicHeader, clientFactory, sendManifest } from './registry-test-fixtures';
 
 const UNAUTHORIZED = { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] };
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('registry authentication', () => {
   const servers: TestServer[] = [];

@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { RegistryError } from '../../src/errors';
 import { HttpClient } from '../../src/http/http-client';
 import { RegistryClient } from '../../src/registry/client';
 import type { Descriptor } from '../../src/registry/types';
-import { router, sendJson, startServer, type Handler, type TestServer } from './http-test-server';
+import { failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
 import { ALPINE, basicHeader, clientFactory, sha256 } from './registry-test-fixtures';
 
 const LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -28,16 +27,6 @@ async function drain(stream: NodeJS.ReadableStream): Promise<{ bytes: number; di
     }),
   );
   return { bytes, digest: `sha256:${hash.digest('hex')}` };
-}
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Sends `data` in 64 KiB writes with the given Content-Length (default: its length). */

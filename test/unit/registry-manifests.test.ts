@@ -1,20 +1,9 @@
-import { RegistryError } from '../../src/errors';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '../../src/registry/media-types';
 import { parsePlatform, platformMatches, selectPlatform } from '../../src/registry/platform';
 import { parseReference } from '../../src/registry/reference';
 import type { Descriptor } from '../../src/registry/types';
-import { router, sendJson, startServer, type Handler, type TestServer } from './http-test-server';
+import { failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
 import { ALPINE, clientFactory, sendManifest, sha256 } from './registry-test-fixtures';
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** An arm64 sibling of the real amd64 manifest, for a two-platform index (README explains). */
 const ARM64_MANIFEST = Buffer.from(

@@ -1,23 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, RegistryError } from '../../src/errors';
+import { ConfigError } from '../../src/errors';
 import { apiHost, isLoopbackHost, registryHostFor } from '../../src/registry/host-config';
 import { parseReference } from '../../src/registry/reference';
-import { closedPort, router, sendJson, startServer, type Handler, type TestServer } from './http-test-server';
+import { closedPort, failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
 import { clientFactory, fixture, fixturePath } from './registry-test-fixtures';
 
 const TLS = { key: fixture('loopback-tls.key').toString(), cert: fixture('loopback-tls.crt').toString() };
-
-async function failure(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RegistryError);
-    return err as RegistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('scheme negotiation and transport', () => {
   const servers: TestServer[] = [];
