@@ -24,7 +24,7 @@ export type RegistryErrorKind =
   | 'digest-mismatch'
   | 'blob-truncated';
 
-export type ErrorKind = RegistryErrorKind | 'config' | 'reference' | 'layer' | 'analyzer' | 'store';
+export type ErrorKind = RegistryErrorKind | 'config' | 'reference' | 'layer' | 'analyzer' | 'feed' | 'store';
 
 export class ImagewardenError extends Error {
   readonly kind: ErrorKind;
@@ -100,6 +100,13 @@ export class LayerError extends ImagewardenError {
 export class AnalyzerError extends ImagewardenError {
   constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super('analyzer', message, context, options);
+  }
+}
+
+/** A feed file that cannot be read: unknown format, malformed or truncated content. */
+export class FeedError extends ImagewardenError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('feed', message, context, options);
   }
 }
 
