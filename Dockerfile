@@ -12,6 +12,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/jobs ./dist/jobs
 COPY package.json config.example.yaml ./
 RUN mkdir -p /data && chown 65532:65532 /data
 USER 65532:65532

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isImagewardenError, messageOf } from '../errors';
 import { checkCommand } from './commands/check';
 import { imagesCommand } from './commands/images';
+import { runNowCommand } from './commands/run-now';
 import { CommandContext, type GlobalOptions } from './context';
 
 /** Exit codes are a contract (DESIGN.md): 0 done, 1 non-compliant (check), 2 error. */
@@ -36,6 +37,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 
   const images = program.command('images').description('list stored images').option('--json', 'print JSON');
   images.action(() => withContext(images, (ctx) => imagesCommand(ctx, images.opts(), out))());
+
+  const runNow = program.command('run-now').description('run jobs once and print their summaries').option('--job <name>', 'match, or all', 'all');
+  runNow.action(() => withContext(runNow, (ctx) => runNowCommand(ctx, runNow.opts(), out))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -69,6 +69,11 @@ export class ImageStore {
     return !!this.db.prepare('SELECT 1 FROM inventories WHERE digest = ? AND analyzer_version = ?').get(digest, analyzerVersion);
   }
 
+  /** Every stored inventory's manifest digest. */
+  inventoryDigests(): string[] {
+    return this.db.prepare('SELECT digest FROM inventories ORDER BY digest').pluck().all() as string[];
+  }
+
   getInventory(digest: string): Inventory | undefined {
     const row = this.db.prepare<[string], InventoryRow>('SELECT os, config, layers, package_dbs, warnings FROM inventories WHERE digest = ?').get(digest);
     if (!row) return undefined;

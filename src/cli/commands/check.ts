@@ -1,6 +1,10 @@
 import type { Inventory } from '../../inventory/types';
 import { formatReference, parseReference } from '../../registry/reference';
 import { indexImage, type ScanOutcome } from '../../scan/scan-image';
+import { AdvisoryStore } from '../../store/advisories';
+import { FindingStore } from '../../store/findings';
+import { matchAndRecord } from '../../vuln/match-inventory';
+import type { MatchResult } from '../../vuln/matcher';
 import type { CommandContext } from '../context';
 import { layerProgressLine } from '../progress';
 import { renderTable } from '../table';
@@ -11,9 +15,10 @@ export interface CheckOptions {
 }
 
 /**
- * `check IMAGE`: indexes one image now and prints what it is made of. Vulnerabilities and policy
- * verdicts are not evaluated yet, so the JSON says `null` for them rather than an empty list: an
- * empty list would read as "clean".
+ * `check IMAGE`: indexes one image now, matches it against the imported feeds and prints what
+ * it is made of and what affects it. When no imported feed covers the image's OS the JSON says
+ * `vulnerabilities: null` rather than an empty list: an empty list would read as "clean".
+ * Policy verdicts are not evaluated yet (`policies` and `compliant` are null).
  */
 export async function checkCommand(ctx: CommandContext, image: string, options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
   const ref = parseReference(image);
@@ -25,11 +30,12 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
     progress?.done();
   }
   const name = formatReference(ref);
-  out.write(options.json ? `${JSON.stringify(checkJson(name, outcome), null, 2)}\n` : checkText(name, outcome));
+  const match = matchAndRecord(outcome.image.digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
+  out.write(options.json ? `${JSON.stringify(checkJson(name, outcome, match), null, 2)}\n` : checkText(name, outcome, match));
   return 0;
 }
 
-function checkJson(image: string, o: ScanOutcome) {
+function checkJson(image: string, o: ScanOutcome, match: MatchResult) {
   const inv = o.inventory;
   return {
     image,
@@ -47,13 +53,26 @@ function checkJson(image: string, o: ScanOutcome) {
     packageDatabases: inv.packageDatabases,
     config: inv.config,
     warnings: inv.warnings,
-    vulnerabilities: null,
+    coverage: { namespaces: match.namespaces, covered: match.covered },
+    vulnerabilities: match.covered
+      ? match.findings.map((f) => ({
+          id: f.advisoryId,
+          ...(f.aliases.length && { aliases: f.aliases }),
+          package: f.package,
+          installed: f.installed,
+          ...(f.fixedVersion !== undefined && { fixed: f.fixedVersion }),
+          state: f.state,
+          severity: f.severity,
+          ...(f.vendorSeverity !== undefined && { vendorSeverity: f.vendorSeverity }),
+          feed: f.feed,
+        }))
+      : null,
     policies: null,
     compliant: null,
   };
 }
 
-function checkText(image: string, o: ScanOutcome): string {
+function checkText(image: string, o: ScanOutcome, match: MatchResult): string {
   const inv = o.inventory;
   const lines = [
     `Image     ${image}`,
@@ -74,8 +93,25 @@ function checkText(image: string, o: ScanOutcome): string {
     );
   }
   for (const w of inv.warnings) lines.push(`warning: ${w}`);
-  lines.push('Vulnerabilities and policies: not evaluated by this version.');
+  lines.push('', ...vulnerabilityLines(match), '', 'Policies: not evaluated by this version.');
   return `${lines.join('\n')}\n`;
+}
+
+function vulnerabilityLines(match: MatchResult): string[] {
+  if (!match.covered) {
+    const which = match.namespaces.length ? match.namespaces.join(', ') : 'an OS that was not detected';
+    return [`Vulnerabilities: NOT CHECKED: no imported feed covers ${which}.`];
+  }
+  if (!match.findings.length) return [`Vulnerabilities: none found (feeds for ${match.namespaces.join(', ')}).`];
+  const fixable = match.findings.filter((f) => f.state === 'fixed').length;
+  return [
+    renderTable(
+      ['SEVERITY', 'ID', 'PACKAGE', 'INSTALLED', 'FIXED', 'STATE', 'FEED'],
+      match.findings.map((f) => [f.severity, f.advisoryId, f.package, f.installed, f.fixedVersion ?? '', f.state, f.feed]),
+    ),
+    '',
+    `${match.findings.length} vulnerabilities (${fixable} fixable, ${match.findings.length - fixable} without a fix)`,
+  ];
 }
 
 function databaseLines(inv: Inventory): string[] {

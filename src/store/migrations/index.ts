@@ -85,4 +85,62 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX scan_errors_by_image ON scan_errors(registry, repository);
     `,
   },
+  {
+    version: 2,
+    name: 'feeds, advisories, findings and their changes',
+    sql: `
+      CREATE TABLE feeds (
+        name         TEXT PRIMARY KEY,
+        format       TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        imported_at  TEXT NOT NULL,
+        advisories   INTEGER NOT NULL,
+        namespaces   TEXT NOT NULL,
+        etag         TEXT,
+        last_modified TEXT
+      );
+
+      CREATE TABLE advisories (
+        id              INTEGER PRIMARY KEY,
+        feed            TEXT NOT NULL REFERENCES feeds(name) ON DELETE CASCADE,
+        advisory_id     TEXT NOT NULL,
+        namespace       TEXT NOT NULL,
+        ecosystem       TEXT NOT NULL,
+        package         TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        fixed_version   TEXT,
+        severity        TEXT NOT NULL,
+        vendor_severity TEXT,
+        detail          TEXT NOT NULL
+      );
+      CREATE INDEX advisories_by_package ON advisories(namespace, ecosystem, package);
+      CREATE INDEX advisories_by_feed ON advisories(feed);
+
+      CREATE TABLE findings (
+        inventory_digest TEXT NOT NULL REFERENCES inventories(digest) ON DELETE CASCADE,
+        advisory_id      TEXT NOT NULL,
+        package          TEXT NOT NULL,
+        installed        TEXT NOT NULL,
+        fixed_version    TEXT,
+        state            TEXT NOT NULL,
+        severity         TEXT NOT NULL,
+        feed             TEXT NOT NULL,
+        first_seen       TEXT NOT NULL,
+        PRIMARY KEY (inventory_digest, advisory_id, package, installed)
+      );
+
+      CREATE TABLE finding_changes (
+        id               INTEGER PRIMARY KEY,
+        inventory_digest TEXT NOT NULL,
+        advisory_id      TEXT NOT NULL,
+        package          TEXT NOT NULL,
+        installed        TEXT NOT NULL,
+        change           TEXT NOT NULL CHECK (change IN ('added', 'removed')),
+        at               TEXT NOT NULL
+      );
+      CREATE INDEX finding_changes_by_inventory ON finding_changes(inventory_digest, at);
+
+      ALTER TABLE inventories ADD COLUMN matched_at TEXT;
+    `,
+  },
 ];
