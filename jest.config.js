@@ -4,6 +4,8 @@
  * integration project starts real registries once (global setup) for all its files.
  */
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
+// stream-json and stream-chain ship ES modules only; Node loads them from CommonJS, jest needs them transformed.
+const transformIgnorePatterns = ['/node_modules/(?!(stream-json|stream-chain)/)'];
 module.exports = {
   testTimeout: 120000,
   projects: [
@@ -13,6 +15,7 @@ module.exports = {
       roots: ['<rootDir>/test/unit'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
     },
     {
       displayName: 'integration',
@@ -20,6 +23,7 @@ module.exports = {
       roots: ['<rootDir>/test/integration'],
       testMatch: ['**/*.test.ts'],
       transform,
+      transformIgnorePatterns,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -1,16 +1,23 @@
 /**
- * `npm run bench`: each benchmark prints its figure next to the physical floor it is compared
- * with, both measured in the same run on this machine.
+ * `npm run bench [-- NAME…]`: each benchmark prints its figure next to the physical floor it is
+ * compared with, both measured in the same run on this machine. Names: scan, match.
  */
 import path from 'node:path';
+import { matchBench, printMatchBench } from './match-bench';
 import { printScanBench, scanBench } from './scan-bench';
 
-async function run(): Promise<void> {
-  const workDir = path.resolve(process.env.IMAGEWARDEN_BENCH_DIR ?? '.bench');
-  printScanBench(await scanBench(workDir));
+const BENCHES: Record<string, () => Promise<void>> = {
+  scan: async () => printScanBench(await scanBench(path.resolve(process.env.IMAGEWARDEN_BENCH_DIR ?? '.bench'))),
+  match: async () => printMatchBench(await matchBench()),
+};
+
+async function run(names: string[]): Promise<void> {
+  const unknown = names.filter((n) => !BENCHES[n]);
+  if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  for (const name of names.length ? names : Object.keys(BENCHES)) await BENCHES[name]();
 }
 
-run().catch((e: unknown) => {
+run(process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`bench failed: ${(e as Error).stack ?? String(e)}\n`);
   process.exitCode = 1;
 });

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages the integration tests run: the distribution 2.8 registry
 # (docker-registry), htpasswd for its bcrypt file (apache2-utils), the zstd CLI for zstd layers,
-# and openssl for the token server's signing certificate. Safe to run again: packages already
+# openssl for the token server's signing certificate, and for the OpenSCAP parity test the
+# `oscap` evaluator (openscap-scanner), rpm (whose librpm reads the RHEL BerkeleyDB) and
+# xz-utils (tar unpacks the rpm database fixture with it). Safe to run again: packages already
 # present are left alone and apt-get is only called when something is missing.
 set -eu
 
-PACKAGES="docker-registry apache2-utils zstd openssl"
+PACKAGES="docker-registry apache2-utils zstd openssl openscap-scanner rpm xz-utils"
 
 missing=""
 for package in $PACKAGES; do

@@ -32,6 +32,12 @@ export interface Package {
   /** dpkg source version (the binary's when no `Source:` names another); rpm source rpm file name. */
   sourceVersion?: string;
   vendor?: string;
+  /**
+   * rpm only: the OpenPGP key id (16 lower-case hex digits) of the signature rpm checks the
+   * header with; absent for an unsigned package. Red Hat OVAL makes "signed by this key" part
+   * of what makes a package vulnerable.
+   */
+  signatureKeyId?: string;
 }
 
 /** One package database that contributed to the inventory, and where it was found. */

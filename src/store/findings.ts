@@ -10,48 +10,68 @@ interface StoredFinding {
   advisory_id: string;
   package: string;
   installed: string;
+  fixed_version: string | null;
+  state: string;
+  severity: string;
+  feed: string;
 }
 
-/** The findings of each inventory, replaced by every match, with what changed recorded. */
-export class FindingStore {
-  constructor(private readonly db: Db) {}
+type FindingKey = Pick<StoredFinding, 'advisory_id' | 'package' | 'installed'>;
 
-  /** Stores an inventory's findings in one transaction and records additions and removals. */
+const keyOf = (f: FindingKey) => `${f.advisory_id}\0${f.package}\0${f.installed}`;
+
+/**
+ * The findings of each inventory, replaced by every match. What a match adds or removes is kept
+ * as one change row per inventory and run (the ids), so "what got worse since yesterday" is a
+ * lookup, and an unchanged re-match writes nothing but its timestamp.
+ */
+export class FindingStore {
+  private readonly selectStmt;
+  private readonly changeStmt;
+  private readonly removeStmt;
+  private readonly upsertStmt;
+  private readonly matchedStmt;
+
+  constructor(private readonly db: Db) {
+    this.selectStmt = db.prepare<[string], StoredFinding>(
+      'SELECT advisory_id, package, installed, fixed_version, state, severity, feed FROM findings WHERE inventory_digest = ?',
+    );
+    this.changeStmt = db.prepare('INSERT INTO finding_changes (inventory_digest, at, added, removed) VALUES (?, ?, ?, ?)');
+    this.removeStmt = db.prepare('DELETE FROM findings WHERE inventory_digest = ? AND advisory_id = ? AND package = ? AND installed = ?');
+    this.upsertStmt = db.prepare(
+      `INSERT INTO findings (inventory_digest, advisory_id, package, installed, fixed_version, state, severity, feed, first_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (inventory_digest, advisory_id, package, installed) DO UPDATE SET
+         fixed_version = excluded.fixed_version, state = excluded.state, severity = excluded.severity, feed = excluded.feed`,
+    );
+    this.matchedStmt = db.prepare('UPDATE inventories SET matched_at = ? WHERE digest = ?');
+  }
+
+  /** Stores an inventory's findings in one transaction (a savepoint inside a caller's). */
   replace(inventoryDigest: string, findings: readonly Finding[], now = new Date()): FindingChanges {
     const at = now.toISOString();
     return this.db.transaction(() => {
-      const key = (f: { advisory_id: string; package: string; installed: string }) => `${f.advisory_id}\0${f.package}\0${f.installed}`;
-      const before = new Map(
-        this.db
-          .prepare<[string], StoredFinding>('SELECT advisory_id, package, installed FROM findings WHERE inventory_digest = ?')
-          .all(inventoryDigest)
-          .map((r) => [key(r), r]),
-      );
-      const after = new Map(findings.map((f) => [key({ advisory_id: f.advisoryId, package: f.package, installed: f.installed }), f]));
-      const change = this.db.prepare('INSERT INTO finding_changes (inventory_digest, advisory_id, package, installed, change, at) VALUES (?, ?, ?, ?, ?, ?)');
-      const remove = this.db.prepare('DELETE FROM findings WHERE inventory_digest = ? AND advisory_id = ? AND package = ? AND installed = ?');
-      const upsert = this.db.prepare(
-        `INSERT INTO findings (inventory_digest, advisory_id, package, installed, fixed_version, state, severity, feed, first_seen)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (inventory_digest, advisory_id, package, installed) DO UPDATE SET
-           fixed_version = excluded.fixed_version, state = excluded.state, severity = excluded.severity, feed = excluded.feed`,
-      );
-      let removed = 0;
-      for (const [k, r] of before) {
-        if (after.has(k)) continue;
-        remove.run(inventoryDigest, r.advisory_id, r.package, r.installed);
-        change.run(inventoryDigest, r.advisory_id, r.package, r.installed, 'removed', at);
-        removed++;
+      const before = new Map(this.selectStmt.all(inventoryDigest).map((r) => [keyOf(r), r]));
+      const added: string[] = [];
+      const removed: string[] = [];
+      const kept = new Set<string>();
+      for (const f of findings) {
+        const row = { advisory_id: f.advisoryId, package: f.package, installed: f.installed };
+        const key = keyOf(row);
+        kept.add(key);
+        const old = before.get(key);
+        if (!old) added.push(f.advisoryId);
+        else if (old.fixed_version === (f.fixedVersion ?? null) && old.state === f.state && old.severity === f.severity && old.feed === f.feed) continue;
+        this.upsertStmt.run(inventoryDigest, f.advisoryId, f.package, f.installed, f.fixedVersion ?? null, f.state, f.severity, f.feed, at);
       }
-      let added = 0;
-      for (const [k, f] of after) {
-        upsert.run(inventoryDigest, f.advisoryId, f.package, f.installed, f.fixedVersion ?? null, f.state, f.severity, f.feed, at);
-        if (before.has(k)) continue;
-        change.run(inventoryDigest, f.advisoryId, f.package, f.installed, 'added', at);
-        added++;
+      for (const [key, r] of before) {
+        if (kept.has(key)) continue;
+        this.removeStmt.run(inventoryDigest, r.advisory_id, r.package, r.installed);
+        removed.push(r.advisory_id);
       }
-      this.db.prepare('UPDATE inventories SET matched_at = ? WHERE digest = ?').run(at, inventoryDigest);
-      return { added, removed };
+      if (added.length || removed.length) this.changeStmt.run(inventoryDigest, at, JSON.stringify(added), JSON.stringify(removed));
+      this.matchedStmt.run(at, inventoryDigest);
+      return { added: added.length, removed: removed.length };
     })();
   }
 }

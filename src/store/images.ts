@@ -69,9 +69,31 @@ export class ImageStore {
     return !!this.db.prepare('SELECT 1 FROM inventories WHERE digest = ? AND analyzer_version = ?').get(digest, analyzerVersion);
   }
 
-  /** Every stored inventory's manifest digest. */
-  inventoryDigests(): string[] {
-    return this.db.prepare('SELECT digest FROM inventories ORDER BY digest').pluck().all() as string[];
+  /**
+   * Every stored inventory's OS and packages, read a few hundred inventories per query: what a
+   * re-match needs, without a query per image. Each chunk is read whole before it is yielded, so
+   * the caller may write to the database between chunks.
+   */
+  *matchInputs(chunkSize = 500): Iterable<{ digest: string; inventory: Pick<Inventory, 'os' | 'packages'> }> {
+    const inventories = this.db.prepare<[], { digest: string; os: string | null }>('SELECT digest, os FROM inventories ORDER BY digest').all();
+    for (let i = 0; i < inventories.length; i += chunkSize) {
+      const chunk = inventories.slice(i, i + chunkSize);
+      const rows = this.db
+        .prepare<string[], PackageRow & { inventory_digest: string }>(
+          `SELECT * FROM packages WHERE inventory_digest IN (${chunk.map(() => '?').join(',')}) ORDER BY inventory_digest, rowid`,
+        )
+        .all(...chunk.map((c) => c.digest));
+      const packages = new Map<string, Package[]>();
+      for (const row of rows) {
+        const list = packages.get(row.inventory_digest);
+        if (list) list.push(packageFromRow(row));
+        else packages.set(row.inventory_digest, [packageFromRow(row)]);
+      }
+      // Inventories without packages (no package database) are matched too: they are not "clean".
+      for (const c of chunk) {
+        yield { digest: c.digest, inventory: { os: c.os ? (JSON.parse(c.os) as OsInfo) : null, packages: packages.get(c.digest) ?? [] } };
+      }
+    }
   }
 
   getInventory(digest: string): Inventory | undefined {

@@ -25,6 +25,28 @@ export interface Cvss {
   score?: number;
 }
 
+/**
+ * Requirements besides the version that a feed states for an advisory to apply (Red Hat OVAL
+ * criteria, Red Hat CSAF source-package products). The advisory applies only when every
+ * condition given is met; a condition the image gives no evidence for counts as not met, as
+ * OpenSCAP evaluates it on such an image.
+ */
+export interface AdvisoryConditions {
+  /** The installed package is signed with one of these keys: rpm key ids, 16 lower-case hex digits (Package.signatureKeyId). */
+  signedBy?: string[];
+  /** The installed package's architecture is one of these (Package.arch). */
+  arch?: string[];
+  /** This dnf module stream, `name:stream`, is enabled on the system. Images carry no module information yet. */
+  moduleStream?: string;
+  /**
+   * The running (or next-boot) kernel is older than this EVR. Red Hat's kernel advisories add it
+   * to their package tests; an image boots no kernel, so it is never met there.
+   */
+  kernelBefore?: string;
+  /** `package` names a source rpm: the advisory applies to every installed binary built from it (Package.source). */
+  bySource?: boolean;
+}
+
 export interface Advisory {
   /** The advisory's own id: CVE-…, RHSA-…, DSA-…, ALPINE-CVE-…, USN-… */
   id: string;
@@ -53,6 +75,8 @@ export interface Advisory {
   modified?: string;
   /** Name of the configured feed the advisory came from. */
   feed: string;
+  /** Requirements besides the version; absent when there are none. */
+  conditions?: AdvisoryConditions;
 }
 
 /** Where a problem in a feed file is, for errors that say file and position. */

@@ -9,7 +9,7 @@ const fixture = (dir: string, file: string): Buffer => readFileSync(join(FIXTURE
 describe('rpm analyzer', () => {
   test('identifies itself', () => {
     expect(rpmAnalyzer.name).toBe('rpm');
-    expect(rpmAnalyzer.version).toBe(1);
+    expect(rpmAnalyzer.version).toBe(2);
   });
 
   test.each([

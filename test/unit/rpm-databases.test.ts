@@ -112,6 +112,7 @@ describe('known packages', () => {
       source: 'curl',
       sourceVersion: 'curl-7.61.1-8.el8.src.rpm',
       vendor: 'Red Hat, Inc.',
+      signatureKeyId: '199e2f91fd431d51',
     });
     expect(byName(packages, 'openssl-libs')).toEqual({
       ecosystem: 'rpm',
@@ -124,6 +125,7 @@ describe('known packages', () => {
       source: 'openssl',
       sourceVersion: 'openssl-1.1.1-8.el8.src.rpm',
       vendor: 'Red Hat, Inc.',
+      signatureKeyId: '199e2f91fd431d51',
     });
   });
 

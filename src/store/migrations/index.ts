@@ -127,16 +127,14 @@ export const migrations: readonly Migration[] = [
         feed             TEXT NOT NULL,
         first_seen       TEXT NOT NULL,
         PRIMARY KEY (inventory_digest, advisory_id, package, installed)
-      );
+      ) WITHOUT ROWID;
 
       CREATE TABLE finding_changes (
         id               INTEGER PRIMARY KEY,
         inventory_digest TEXT NOT NULL,
-        advisory_id      TEXT NOT NULL,
-        package          TEXT NOT NULL,
-        installed        TEXT NOT NULL,
-        change           TEXT NOT NULL CHECK (change IN ('added', 'removed')),
-        at               TEXT NOT NULL
+        at               TEXT NOT NULL,
+        added            TEXT NOT NULL,
+        removed          TEXT NOT NULL
       );
       CREATE INDEX finding_changes_by_inventory ON finding_changes(inventory_digest, at);
 

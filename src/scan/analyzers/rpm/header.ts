@@ -54,6 +54,8 @@ export interface RpmHeader {
   string(tag: number): string | undefined;
   /** The first element of an INT32 tag. */
   int32(tag: number): number | undefined;
+  /** The bytes of a BIN tag, as a view into the blob. */
+  binary(tag: number): Buffer | undefined;
 }
 
 function fail(message: string): never {
@@ -182,6 +184,12 @@ export function parseHeaderBlob(blob: Buffer): RpmHeader {
       if (!entry) return undefined;
       if (entry.type !== HeaderType.Int32) fail(`tag ${tag} has type ${entry.type}, expected INT32`);
       return data.readInt32BE(entry.offset);
+    },
+    binary(tag) {
+      const entry = entries.get(tag);
+      if (!entry) return undefined;
+      if (entry.type !== HeaderType.Bin) fail(`tag ${tag} has type ${entry.type}, expected BIN`);
+      return data.subarray(entry.offset, entry.offset + entry.count);
     },
   };
 }

@@ -42,7 +42,8 @@ function packagesOf(format: RpmDbFormat, records: HeaderRecord[]): Package[] {
 /** Installed rpm packages from any of rpm's three database backends. */
 export const rpmAnalyzer: Analyzer = {
   name: 'rpm',
-  version: 1,
+  // 2: packages carry the key id of their signature.
+  version: 2,
   wants: (path) => DATABASE_PATHS.has(path),
   parse({ path, data }: LayerFile): FileFindings {
     try {

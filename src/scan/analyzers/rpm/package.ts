@@ -1,6 +1,7 @@
 import { AnalyzerError } from '../../../errors';
 import type { Package } from '../../../inventory/types';
 import type { RpmHeader } from './header';
+import { signatureKeyId } from './signature';
 
 /** rpm tag numbers (rpmTag) of the fields an inventory keeps. */
 const TAG = {
@@ -13,9 +14,31 @@ const TAG = {
   sourceRpm: 1044,
 } as const;
 
+/**
+ * The signature tags of an installed header (the signature header's tags as rpm merges them in:
+ * RPMSIGTAG_PGP 1002 becomes SIGPGP 259, RPMSIGTAG_GPG 1005 becomes SIGGPG 262), in the order of
+ * the usual `%|DSAHEADER?{…}:{%|RSAHEADER?…|}|` query: header-only signatures first, since newer
+ * packages carry no header-and-payload one. OpenSCAP 1.3's rpminfo probe reads only SIGGPG and
+ * SIGPGP; where a package has both kinds (RHEL 8 and older) they name the same key.
+ */
+const SIGNATURE_TAGS = [
+  267, // DSAHEADER
+  268, // RSAHEADER
+  262, // SIGGPG
+  259, // SIGPGP
+] as const;
+
 // The file name rpmbuild gives a source package: NAME-VERSION-RELEASE.src.rpm (.nosrc.rpm for
 // packages whose sources are not shipped). NAME may contain hyphens; VERSION and RELEASE may not.
 const SOURCE_RPM = /^(.+)-[^-]+-[^-]+\.(?:no)?src\.rpm$/;
+
+function signingKey(header: RpmHeader): string | undefined {
+  for (const tag of SIGNATURE_TAGS) {
+    const data = header.binary(tag);
+    if (data) return signatureKeyId(data, tag);
+  }
+  return undefined;
+}
 
 function required(header: RpmHeader, tag: number, label: string): string {
   const value = header.string(tag);
@@ -52,5 +75,7 @@ export function packageFromHeader(header: RpmHeader): Package {
   }
   const vendor = header.string(TAG.vendor);
   if (vendor) pkg.vendor = vendor;
+  const keyId = signingKey(header);
+  if (keyId) pkg.signatureKeyId = keyId;
   return pkg;
 }
