@@ -58,6 +58,7 @@ interface PackageRow {
   source: string | null;
   source_version: string | null;
   vendor: string | null;
+  signature_key_id: string | null;
 }
 
 /** Images, their inventories and their scan failures. */
@@ -179,11 +180,11 @@ export class ImageStore {
         JSON.stringify(inv.warnings), at,
       );
     const insert = this.db.prepare(
-      `INSERT INTO packages (inventory_digest, ecosystem, name, version, epoch, upstream_version, release, arch, source, source_version, vendor)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO packages (inventory_digest, ecosystem, name, version, epoch, upstream_version, release, arch, source, source_version, vendor, signature_key_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const p of inv.packages) {
-      insert.run(image.digest, p.ecosystem, p.name, p.version, p.epoch ?? null, p.upstreamVersion ?? null, p.release ?? null, p.arch ?? null, p.source ?? null, p.sourceVersion ?? null, p.vendor ?? null);
+      insert.run(image.digest, p.ecosystem, p.name, p.version, p.epoch ?? null, p.upstreamVersion ?? null, p.release ?? null, p.arch ?? null, p.source ?? null, p.sourceVersion ?? null, p.vendor ?? null, p.signatureKeyId ?? null);
     }
   }
 
@@ -200,14 +201,19 @@ export class ImageStore {
   }
 }
 
+/** One property layout for every package, absent fields as undefined: the matcher reads these in its hot loop. */
 function packageFromRow(r: PackageRow): Package {
-  const p: Package = { ecosystem: r.ecosystem, name: r.name, version: r.version };
-  if (r.epoch !== null) p.epoch = r.epoch;
-  if (r.upstream_version !== null) p.upstreamVersion = r.upstream_version;
-  if (r.release !== null) p.release = r.release;
-  if (r.arch !== null) p.arch = r.arch;
-  if (r.source !== null) p.source = r.source;
-  if (r.source_version !== null) p.sourceVersion = r.source_version;
-  if (r.vendor !== null) p.vendor = r.vendor;
-  return p;
+  return {
+    ecosystem: r.ecosystem,
+    name: r.name,
+    version: r.version,
+    epoch: r.epoch ?? undefined,
+    upstreamVersion: r.upstream_version ?? undefined,
+    release: r.release ?? undefined,
+    arch: r.arch ?? undefined,
+    source: r.source ?? undefined,
+    sourceVersion: r.source_version ?? undefined,
+    vendor: r.vendor ?? undefined,
+    signatureKeyId: r.signature_key_id ?? undefined,
+  };
 }

@@ -141,4 +141,9 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE inventories ADD COLUMN matched_at TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'rpm signing key of each package',
+    sql: `ALTER TABLE packages ADD COLUMN signature_key_id TEXT;`,
+  },
 ];
