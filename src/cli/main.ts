@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isImagewardenError, messageOf } from '../errors';
 import { checkCommand } from './commands/check';
 import { imagesCommand } from './commands/images';
+import { feedsImportCommand, feedsListCommand, feedsUpdateCommand } from './commands/feeds';
 import { runNowCommand } from './commands/run-now';
 import { CommandContext, type GlobalOptions } from './context';
 
@@ -37,6 +38,19 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 
   const images = program.command('images').description('list stored images').option('--json', 'print JSON');
   images.action(() => withContext(images, (ctx) => imagesCommand(ctx, images.opts(), out))());
+
+  const feeds = program.command('feeds').description('vulnerability feeds: import, update, list');
+  const feedsImport = feeds
+    .command('import')
+    .description('load feed files, folders or archives as one feed (format auto-detected)')
+    .argument('<path...>', 'files, folders, .gz/.bz2/.xz files or .zip archives')
+    .option('--format <format>', 'osv, alpine-secdb, debian-tracker, redhat-oval or redhat-csaf (default: detected)')
+    .option('--name <name>', 'feed name (default: the configured feed with this path, else the file name)');
+  feedsImport.action((paths: string[]) => withContext(feedsImport, (ctx) => feedsImportCommand(ctx, paths, feedsImport.opts(), out))());
+  const feedsUpdate = feeds.command('update').description('download (if changed) and import every configured feed');
+  feedsUpdate.action(() => withContext(feedsUpdate, (ctx) => feedsUpdateCommand(ctx, out, err))());
+  const feedsList = feeds.command('list').description('list imported feeds').option('--json', 'print JSON');
+  feedsList.action(() => withContext(feedsList, (ctx) => feedsListCommand(ctx, feedsList.opts(), out))());
 
   const runNow = program.command('run-now').description('run jobs once and print their summaries').option('--job <name>', 'match, or all', 'all');
   runNow.action(() => withContext(runNow, (ctx) => runNowCommand(ctx, runNow.opts(), out))());

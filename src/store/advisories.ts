@@ -78,15 +78,24 @@ export class AdvisoryStore {
       }
       insertMany(batch);
       this.db
-        .prepare('UPDATE feeds SET imported_at = ?, advisories = ?, namespaces = ? WHERE name = ?')
-        .run(now.toISOString(), count, JSON.stringify([...namespaces].sort()), feed.name);
+        .prepare('UPDATE feeds SET format = ?, imported_at = ?, advisories = ?, namespaces = ? WHERE name = ?')
+        .run(feed.format, now.toISOString(), count, JSON.stringify([...namespaces].sort()), feed.name);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
       if (e instanceof ImagewardenError) throw e;
       throw new FeedError(`import of feed ${feed.name} failed: ${(e as Error).message}`, { file: feed.source }, { cause: e });
     }
-    return { ...feed, importedAt: now.toISOString(), advisories: count, namespaces: [...namespaces].sort() };
+    return {
+      name: feed.name,
+      format: feed.format,
+      source: feed.source,
+      ...(feed.etag !== undefined && { etag: feed.etag }),
+      ...(feed.lastModified !== undefined && { lastModified: feed.lastModified }),
+      importedAt: now.toISOString(),
+      advisories: count,
+      namespaces: [...namespaces].sort(),
+    };
   }
 
   feeds(): FeedRow[] {

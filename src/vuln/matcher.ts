@@ -20,6 +20,14 @@ export interface Finding {
   title?: string;
 }
 
+/** A vendor's statement that an installed package is not affected: why something is not reported. */
+export interface Dismissal {
+  advisoryId: string;
+  package: string;
+  installed: string;
+  feed: string;
+}
+
 export interface MatchResult {
   /** The namespaces the image's OS maps to. */
   namespaces: string[];
@@ -29,6 +37,8 @@ export interface MatchResult {
    */
   covered: boolean;
   findings: Finding[];
+  /** Vendor not-affected statements about installed packages, so a verdict can say why it is silent. */
+  notAffected: Dismissal[];
 }
 
 /** Advisories by namespace, ecosystem and package name, loaded once per match run. */
@@ -36,17 +46,16 @@ export class AdvisoryIndex {
   // Nested maps rather than a joined string key: a lookup per installed package per image
   // would otherwise build a string every time.
   private readonly byNamespace = new Map<string, Map<Ecosystem, Map<string, Advisory[]>>>();
+  private readonly dismissals = new Map<string, Map<Ecosystem, Map<string, Advisory[]>>>();
   private readonly namespaces = new Set<string>();
 
   constructor(advisories: Iterable<Advisory>, coveredNamespaces: Iterable<string> = []) {
     for (const ns of coveredNamespaces) this.namespaces.add(ns);
     for (const a of advisories) {
-      if (a.state === 'not-affected') {
-        this.namespaces.add(a.namespace);
-        continue;
-      }
-      let ecosystems = this.byNamespace.get(a.namespace);
-      if (!ecosystems) this.byNamespace.set(a.namespace, (ecosystems = new Map()));
+      // Not-affected statements are kept apart: the hot loop never has to skip them.
+      const target = a.state === 'not-affected' ? this.dismissals : this.byNamespace;
+      let ecosystems = target.get(a.namespace);
+      if (!ecosystems) target.set(a.namespace, (ecosystems = new Map()));
       let names = ecosystems.get(a.ecosystem);
       if (!names) ecosystems.set(a.ecosystem, (names = new Map()));
       const list = names.get(a.package);
@@ -63,6 +72,11 @@ export class AdvisoryIndex {
   /** The advisories that may affect packages of one ecosystem in one namespace, by package name. */
   packages(namespace: string, ecosystem: Ecosystem): ReadonlyMap<string, readonly Advisory[]> | undefined {
     return this.byNamespace.get(namespace)?.get(ecosystem);
+  }
+
+  /** The not-affected statements of one namespace and ecosystem, by package name. */
+  notAffected(namespace: string, ecosystem: Ecosystem): ReadonlyMap<string, readonly Advisory[]> | undefined {
+    return this.dismissals.get(namespace)?.get(ecosystem);
   }
 }
 
@@ -99,8 +113,12 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, in
     if (advisory.title !== undefined) finding.title = advisory.title;
     findings.push(finding);
   };
+  const notAffected: Dismissal[] = [];
   for (const ns of namespaces) {
     for (const pkg of inventory.packages) {
+      for (const a of index.notAffected(ns, pkg.ecosystem)?.get(advisoryName(pkg)) ?? NONE) {
+        notAffected.push({ advisoryId: a.id, package: pkg.name, installed: pkg.version, feed: a.feed });
+      }
       const byName = index.packages(ns, pkg.ecosystem);
       if (!byName) continue;
       const version = advisoryVersion(pkg);
@@ -118,7 +136,7 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, in
     }
   }
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byCodeUnits(a.package, b.package) || byCodeUnits(a.advisoryId, b.advisoryId));
-  return { namespaces, covered, findings };
+  return { namespaces, covered, findings, notAffected };
 }
 
 // localeCompare costs microseconds a call; this runs for every finding of every image.

@@ -5,13 +5,14 @@ import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
 import { debianTrackerFormat } from '../../src/vuln/feeds/debian-tracker';
 import { openFeedFile } from '../../src/vuln/feeds/open-feed-file';
-import { SkipTally, debianNamespace, debianReleaseNumber, type TalliedFeedContext } from '../../src/vuln/feeds/namespaces';
+import type { FeedContext } from '../../src/vuln/feeds/feed-format';
+import { SkipTally, debianNamespace, debianReleaseNumber } from '../../src/vuln/feeds/namespaces';
 
 const SLICE = readFileSync(path.join(__dirname, '../fixtures/feeds/debian-tracker/tracker-slice.vunnel.json'));
 
 async function parse(content: Buffer | string, file = 'tracker.json', skipped?: SkipTally): Promise<Advisory[]> {
   const out: Advisory[] = [];
-  const context: TalliedFeedContext = { file, feed: 'debian-test', skipped };
+  const context: FeedContext = { file, feed: 'debian-test', skipped };
   for await (const a of debianTrackerFormat.parse(Readable.from([Buffer.from(content)]), context)) out.push(a);
   return out;
 }

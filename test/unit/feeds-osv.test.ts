@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
-import { SkipTally, osvNamespace, type TalliedFeedContext } from '../../src/vuln/feeds/namespaces';
+import type { FeedContext } from '../../src/vuln/feeds/feed-format';
+import { SkipTally, osvNamespace } from '../../src/vuln/feeds/namespaces';
 import { osvFormat, rangesOf } from '../../src/vuln/feeds/osv';
 import { cvssV3BaseScore, debianUrgencySeverity, redHatSeverity, severityOfScore, ubuntuPrioritySeverity } from '../../src/vuln/feeds/severity';
 
@@ -12,7 +13,7 @@ const fixture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name)
 
 async function parse(content: Buffer | string, file = 'test.json', skipped?: SkipTally): Promise<Advisory[]> {
   const out: Advisory[] = [];
-  const context: TalliedFeedContext = { file, feed: 'osv-test', skipped };
+  const context: FeedContext = { file, feed: 'osv-test', skipped };
   for await (const a of osvFormat.parse(Readable.from([Buffer.from(content)]), context)) out.push(a);
   return out;
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
-import { SkipTally, type TalliedFeedContext } from '../../src/vuln/feeds/namespaces';
+import type { FeedContext } from '../../src/vuln/feeds/feed-format';
+import { SkipTally } from '../../src/vuln/feeds/namespaces';
 import { redHatCsafFormat } from '../../src/vuln/feeds/redhat-csaf';
 
 const DIR = join(__dirname, '../fixtures/feeds/redhat-csaf');
@@ -14,7 +15,7 @@ const PROTOBUF_VEX = 'vex-cve-2024-24786.simple.json';
 
 async function collect(input: Readable, file: string, skipped = new SkipTally()): Promise<Advisory[]> {
   const out: Advisory[] = [];
-  const context: TalliedFeedContext = { file, feed: 'redhat-csaf', skipped };
+  const context: FeedContext = { file, feed: 'redhat-csaf', skipped };
   for await (const a of redHatCsafFormat.parse(input, context)) out.push(a);
   return out;
 }

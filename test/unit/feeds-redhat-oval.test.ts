@@ -4,7 +4,8 @@ import { PassThrough, Readable, pipeline } from 'node:stream';
 import bz2 from 'unbzip2-stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
-import { SkipTally, type TalliedFeedContext } from '../../src/vuln/feeds/namespaces';
+import type { FeedContext } from '../../src/vuln/feeds/feed-format';
+import { SkipTally } from '../../src/vuln/feeds/namespaces';
 import { redHatOvalFormat } from '../../src/vuln/feeds/redhat-oval';
 
 const DIR = join(__dirname, '../fixtures/feeds/redhat-oval');
@@ -22,7 +23,7 @@ function v2Stream(): Readable {
 
 async function collect(input: Readable, file = 'feed.xml', skipped?: SkipTally): Promise<Advisory[]> {
   const out: Advisory[] = [];
-  const context: TalliedFeedContext = { file, feed: 'redhat', ...(skipped && { skipped }) };
+  const context: FeedContext = { file, feed: 'redhat', ...(skipped && { skipped }) };
   for await (const a of redHatOvalFormat.parse(input, context)) out.push(a);
   return out;
 }

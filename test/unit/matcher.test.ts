@@ -57,6 +57,7 @@ describe('matching', () => {
       ['CVE-W', 'will-not-fix', undefined],
       ['CVE-U', 'unfixed', undefined],
     ]);
+    expect(r.notAffected).toEqual([{ advisoryId: 'CVE-N', package: 'libc6', installed: '2.31-13+deb11u5', feed: 'test' }]);
   });
 
   test('rpm EVR comparison honours the epoch', () => {
@@ -88,7 +89,7 @@ describe('matching', () => {
   test('an OS no feed covers is reported as not covered, not as clean', () => {
     const index = new AdvisoryIndex([adv({ id: 'CVE-1', namespace: 'debian:12', ecosystem: 'dpkg', package: 'glibc', state: 'unfixed' })]);
     const r = matchInventory(inv({ id: 'alpine', version: '3.18.9' }, []), index);
-    expect(r).toEqual({ namespaces: ['alpine:3.18'], covered: false, findings: [] });
+    expect(r).toEqual({ namespaces: ['alpine:3.18'], covered: false, findings: [], notAffected: [] });
     expect(matchInventory(inv(null, [libc6]), index).covered).toBe(false);
   });
 });

@@ -67,6 +67,7 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult) {
           feed: f.feed,
         }))
       : null,
+    notAffected: match.covered ? match.notAffected : null,
     policies: null,
     compliant: null,
   };

@@ -5,7 +5,8 @@ import type { Advisory, AdvisoryState } from '../advisory';
 import type { FeedFormat } from './feed-format';
 import { checkShape } from './feed-shape';
 import { formatJsonPath, streamJsonValues, type JsonPath } from './json-values';
-import { debianNamespace, type TalliedFeedContext } from './namespaces';
+import type { FeedContext } from './feed-format';
+import { debianNamespace } from './namespaces';
 import { debianUrgencySeverity } from './severity';
 
 /**
@@ -54,12 +55,12 @@ export const debianTrackerFormat: FeedFormat = {
   detect(head: string): boolean {
     return TRACKER_HEAD.test(head);
   },
-  parse(input: Readable, context: TalliedFeedContext): AsyncIterable<Advisory> {
+  parse(input: Readable, context: FeedContext): AsyncIterable<Advisory> {
     return parseTracker(input, context);
   },
 };
 
-async function* parseTracker(input: Readable, context: TalliedFeedContext): AsyncGenerator<Advisory> {
+async function* parseTracker(input: Readable, context: FeedContext): AsyncGenerator<Advisory> {
   const file = context.file;
   const takeEntry = (path: JsonPath): boolean => path.length === 2;
   for await (const { path, value } of streamJsonValues(input, file, takeEntry)) {
@@ -87,7 +88,7 @@ function advisoryOf(
   status: Release,
   entry: z.infer<typeof trackerEntry>,
   where: string,
-  context: TalliedFeedContext,
+  context: FeedContext,
 ): Advisory {
   const state = stateOf(status, where, context.file);
   const rating = status.urgency ? debianUrgencySeverity(status.urgency) : { severity: 'Unknown' as const };

@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { Advisory } from '../advisory';
+import type { SkipTally } from './namespaces';
 
 export interface FeedContext {
   /** The file being read (for a folder or archive: the member), for errors and provenance. */
   file: string;
   /** Name of the configured feed; every advisory carries it. */
   feed: string;
+  /** Counts what a parser leaves out and why, so an import reports it instead of silently shrinking. */
+  skipped?: SkipTally;
 }
 
 /**

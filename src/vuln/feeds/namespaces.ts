@@ -1,5 +1,4 @@
 import type { Ecosystem } from '../../inventory/types';
-import type { FeedContext } from './feed-format';
 
 /**
  * Namespaces name a distribution release the way an image reports it in os-release: lower-case
@@ -181,7 +180,3 @@ export class SkipTally {
   }
 }
 
-/** A feed context that may carry a tally for the entries a parser leaves out. */
-export interface TalliedFeedContext extends FeedContext {
-  skipped?: SkipTally;
-}

@@ -7,7 +7,8 @@ import { schemeFor } from '../versions';
 import type { FeedFormat } from './feed-format';
 import { checkShape } from './feed-shape';
 import { formatJsonPath, streamJsonValues, type JsonPath } from './json-values';
-import { osvNamespace, type DistroNamespace, type TalliedFeedContext } from './namespaces';
+import type { FeedContext } from './feed-format';
+import { osvNamespace, type DistroNamespace } from './namespaces';
 import { cvssRating, cvssV3BaseScore, ubuntuPrioritySeverity, type SeverityRating } from './severity';
 
 /**
@@ -70,12 +71,12 @@ export const osvFormat: FeedFormat = {
   detect(head: string): boolean {
     return OSV_HEAD.test(head) && OSV_FIELD.test(head) && !/"csaf_version"\s*:/.test(head);
   },
-  parse(input: Readable, context: TalliedFeedContext): AsyncIterable<Advisory> {
+  parse(input: Readable, context: FeedContext): AsyncIterable<Advisory> {
     return parseOsv(input, context);
   },
 };
 
-async function* parseOsv(input: Readable, context: TalliedFeedContext): AsyncGenerator<Advisory> {
+async function* parseOsv(input: Readable, context: FeedContext): AsyncGenerator<Advisory> {
   const takeRecord = (path: JsonPath, kind: string): boolean =>
     (path.length === 0 && kind === 'object') || (path.length === 1 && typeof path[0] === 'number');
   for await (const { path, value } of streamJsonValues(input, context.file, takeRecord)) {
@@ -91,7 +92,7 @@ async function* parseOsv(input: Readable, context: TalliedFeedContext): AsyncGen
   }
 }
 
-function* advisoriesOf(record: OsvRecord, path: JsonPath, context: TalliedFeedContext): Generator<Advisory> {
+function* advisoriesOf(record: OsvRecord, path: JsonPath, context: FeedContext): Generator<Advisory> {
   const aliases = unique([...(record.aliases ?? []), ...(record.upstream ?? [])]).filter((a) => a !== record.id);
   const references = unique((record.references ?? []).map((r) => r.url));
   for (const [index, affected] of (record.affected ?? []).entries()) {
@@ -120,7 +121,7 @@ function advisoryOf(
   packageName: string,
   target: DistroNamespace,
   where: string,
-  context: TalliedFeedContext,
+  context: FeedContext,
 ): Omit<Advisory, 'aliases' | 'references'> | undefined {
   const scheme = schemeFor(target.ecosystem);
   const ranges = (affected.ranges ?? [])

@@ -5,7 +5,7 @@ import type { Advisory, AdvisoryState, Cvss, Severity } from '../advisory';
 import { schemeFor } from '../versions';
 import type { FeedFormat } from './feed-format';
 import { checkShape } from './feed-shape';
-import type { TalliedFeedContext } from './namespaces';
+import type { FeedContext } from './feed-format';
 import { redHatSeverity } from './severity';
 
 /**
@@ -299,12 +299,12 @@ export const redHatCsafFormat: FeedFormat = {
   detect(head: string): boolean {
     return /"csaf_version"\s*:\s*"2\./.test(head) && /"category"\s*:\s*"csaf_(?:vex|security_advisory)"/.test(head);
   },
-  parse(input: Readable, context: TalliedFeedContext): AsyncIterable<Advisory> {
+  parse(input: Readable, context: FeedContext): AsyncIterable<Advisory> {
     return parseRedHatCsaf(input, context);
   },
 };
 
-async function* parseRedHatCsaf(input: Readable, context: TalliedFeedContext): AsyncGenerator<Advisory> {
+async function* parseRedHatCsaf(input: Readable, context: FeedContext): AsyncGenerator<Advisory> {
   const { file } = context;
   const doc = await readCsaf(input, file);
   const { category, publisher } = doc.document;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Advisory } from '../advisory';
 import type { FeedFormat } from './feed-format';
-import type { TalliedFeedContext } from './namespaces';
+import type { FeedContext } from './feed-format';
 import { definitionAdvisories } from './oval/definition-advisories';
 import { readOvalDocument } from './oval/read-oval-document';
 import { TestAtoms } from './oval/test-atoms';
@@ -33,12 +33,12 @@ export const redHatOvalFormat: FeedFormat = {
   detect(head: string): boolean {
     return /<(?:[\w.-]+:)?oval_definitions[\s>]/.test(head) && RED_HAT_MARK.test(head);
   },
-  parse(input: Readable, context: TalliedFeedContext): AsyncIterable<Advisory> {
+  parse(input: Readable, context: FeedContext): AsyncIterable<Advisory> {
     return parseRedHatOval(input, context);
   },
 };
 
-async function* parseRedHatOval(input: Readable, context: TalliedFeedContext): AsyncGenerator<Advisory> {
+async function* parseRedHatOval(input: Readable, context: FeedContext): AsyncGenerator<Advisory> {
   const document = await readOvalDocument(input, context.file);
   const atoms = new TestAtoms(document, context.file);
   for (const definition of document.definitions) {
