@@ -13,7 +13,7 @@ export function matchAndRecord(
   const namespaces = namespacesFor(inventory.os);
   const covered = stores.advisories.feeds().flatMap((f) => f.namespaces);
   const index = new AdvisoryIndex(stores.advisories.advisories(namespaces), covered);
-  const result = matchInventory(inventory, index);
+  const result = matchInventory(inventory, index, { explain: true });
   const changes = result.covered ? stores.findings.replace(digest, result.findings) : { added: 0, removed: 0 };
   return { ...result, ...changes };
 }

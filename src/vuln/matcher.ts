@@ -28,6 +28,15 @@ export interface Dismissal {
   feed: string;
 }
 
+/** An advisory whose fix the installed version already carries: matched, and resolved. */
+export interface Resolved {
+  advisoryId: string;
+  package: string;
+  installed: string;
+  fixedVersion: string;
+  feed: string;
+}
+
 export interface MatchResult {
   /** The namespaces the image's OS maps to. */
   namespaces: string[];
@@ -39,6 +48,8 @@ export interface MatchResult {
   findings: Finding[];
   /** Vendor not-affected statements about installed packages, so a verdict can say why it is silent. */
   notAffected: Dismissal[];
+  /** With `explain`: advisories about installed packages whose fix is already installed. */
+  alreadyFixed?: Resolved[];
 }
 
 /** Advisories by namespace, ecosystem and package name, loaded once per match run. */
@@ -85,14 +96,20 @@ export class AdvisoryIndex {
  * (Debian and Ubuntu file advisories under the source), apk by origin, rpm by name with the full
  * epoch-aware EVR. Unfixed and will-not-fix advisories are kept apart from fixable ones.
  */
-export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, index: AdvisoryIndex): MatchResult {
+export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, index: AdvisoryIndex, options: { explain?: boolean } = {}): MatchResult {
   const namespaces = namespacesFor(inventory.os);
   const covered = namespaces.some((ns) => index.covers(ns));
   const findings: Finding[] = [];
   const seen = new Set<string>();
+  const alreadyFixed: Resolved[] | undefined = options.explain ? [] : undefined;
   const consider = (advisory: Advisory, pkg: Package, version: string, ns: string) => {
     const hit = affects(advisory, pkg, version);
-    if (!hit) return;
+    if (!hit) {
+      if (alreadyFixed && advisory.state === 'fixed' && advisory.fixedVersion !== undefined && !advisory.ranges?.length && conditionsMet(advisory, pkg)) {
+        alreadyFixed.push({ advisoryId: advisory.id, package: pkg.name, installed: pkg.version, fixedVersion: advisory.fixedVersion, feed: advisory.feed });
+      }
+      return;
+    }
     // One feed may file the same fix under an RHSA and its CVEs, or two feeds may agree: one finding per advisory id.
     const key = `${advisory.id}\0${pkg.name}\0${pkg.version}`;
     if (seen.has(key)) return;
@@ -136,7 +153,7 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, in
     }
   }
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byCodeUnits(a.package, b.package) || byCodeUnits(a.advisoryId, b.advisoryId));
-  return { namespaces, covered, findings, notAffected };
+  return alreadyFixed ? { namespaces, covered, findings, notAffected, alreadyFixed } : { namespaces, covered, findings, notAffected };
 }
 
 // localeCompare costs microseconds a call; this runs for every finding of every image.

@@ -1,39 +1,13 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startProxy, type FaultProxy } from '../support/fault-proxy';
+import { cli } from '../support/run-imagewarden';
 import { loadTestEnvironment, pushedImage, type PushedImage } from '../support/test-environment';
 import type { ExpectedScan } from '../support/recipe-types';
 
-const CLI = path.join(__dirname, '../../dist/src/cli/main.js');
 const FIXTURES = path.join(__dirname, '../fixtures');
 const env = loadTestEnvironment();
-
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the compiled CLI as a user would; async so the in-process fault proxy keeps serving. */
-function cli(args: string[], options: { config?: string; cwd?: string } = {}): Promise<CliResult> {
-  const full = [CLI, ...(options.config ? ['--config', options.config] : []), ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, full, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // A hung CLI is a failure to report, not a test run that never ends.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 let workdir: string;
 beforeAll(() => {

@@ -68,6 +68,9 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult) {
         }))
       : null,
     notAffected: match.covered ? match.notAffected : null,
+    alreadyFixed: match.covered
+      ? (match.alreadyFixed ?? []).map((r) => ({ id: r.advisoryId, package: r.package, installed: r.installed, fixed: r.fixedVersion, feed: r.feed }))
+      : null,
     policies: null,
     compliant: null,
   };
@@ -103,7 +106,8 @@ function vulnerabilityLines(match: MatchResult): string[] {
     const which = match.namespaces.length ? match.namespaces.join(', ') : 'an OS that was not detected';
     return [`Vulnerabilities: NOT CHECKED: no imported feed covers ${which}.`];
   }
-  if (!match.findings.length) return [`Vulnerabilities: none found (feeds for ${match.namespaces.join(', ')}).`];
+  const resolved = match.alreadyFixed?.length ? [`${match.alreadyFixed.length} advisories about installed packages are already fixed in the installed versions.`] : [];
+  if (!match.findings.length) return [`Vulnerabilities: none found (feeds for ${match.namespaces.join(', ')}).`, ...resolved];
   const fixable = match.findings.filter((f) => f.state === 'fixed').length;
   return [
     renderTable(
@@ -112,6 +116,7 @@ function vulnerabilityLines(match: MatchResult): string[] {
     ),
     '',
     `${match.findings.length} vulnerabilities (${fixable} fixable, ${match.findings.length - fixable} without a fix)`,
+    ...resolved,
   ];
 }
 
