@@ -1,13 +1,17 @@
 /**
  * `npm run bench [-- NAME…]`: each benchmark prints its figure next to the physical floor it is
- * compared with, both measured in the same run on this machine. Names: scan, match.
+ * compared with, both measured in the same run on this machine. Names: scan, feeds, match.
  */
 import path from 'node:path';
+import { feedBench, printFeedBench } from './feed-bench';
 import { matchBench, printMatchBench } from './match-bench';
 import { printScanBench, scanBench } from './scan-bench';
 
+const benchDir = () => path.resolve(process.env.IMAGEWARDEN_BENCH_DIR ?? '.bench');
+
 const BENCHES: Record<string, () => Promise<void>> = {
-  scan: async () => printScanBench(await scanBench(path.resolve(process.env.IMAGEWARDEN_BENCH_DIR ?? '.bench'))),
+  scan: async () => printScanBench(await scanBench(benchDir())),
+  feeds: async () => printFeedBench(await feedBench(path.join(benchDir(), 'feeds'))),
   match: async () => printMatchBench(await matchBench()),
 };
 

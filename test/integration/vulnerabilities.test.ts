@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from '../support/run-imagewarden';
@@ -190,5 +192,55 @@ describe('re-matching stored inventories', () => {
     const second = await check(database, ref);
     expect(proxy.counts().blobGet).toBe(0);
     expect(ids(second, 'libc6')).toContain('UBUNTU-CVE-2016-20013');
+  });
+});
+
+describe('feeds update', () => {
+  test('downloads configured feeds with ETag: an unchanged feed is not imported again; a failing one keeps its data', async () => {
+    const body = fs.readFileSync(path.join(FEEDS, 'alpine-secdb/v3.10-main.yaml'));
+    const seen: { path: string; ifNoneMatch?: string }[] = [];
+    let broken = false;
+    const server = http.createServer((req, res) => {
+      seen.push({ path: req.url!, ifNoneMatch: req.headers['if-none-match'] });
+      if (broken) {
+        res.writeHead(500).end('down for maintenance');
+        return;
+      }
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304).end();
+        return;
+      }
+      res.writeHead(200, { etag: '"v1"', 'content-type': 'application/yaml' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const config = path.join(workdir, 'feeds.yaml');
+      const database = db('update');
+      fs.writeFileSync(
+        config,
+        `database: ${database}\nfeeds:\n  - { name: alpine-3.10-main, url: "http://127.0.0.1:${port}/alpine/v3.10/main.yaml" }\n  - { name: local-osv, path: ${path.join(FEEDS, 'osv/ubuntu')} }\n`,
+      );
+      const first = await cli(['feeds', 'update'], { config });
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      expect(first.stdout).toMatch(/alpine-3\.10-main: imported \d+ advisories \(alpine-secdb\) for alpine:3\.10/);
+      expect(first.stdout).toMatch(/local-osv: imported \d+ advisories \(osv\)/);
+
+      const second = await cli(['feeds', 'update'], { config });
+      expect(second.status).toBe(0);
+      expect(second.stdout).toMatch(/alpine-3\.10-main: unchanged since/);
+      expect(seen.map((s) => s.ifNoneMatch)).toEqual([undefined, '"v1"']);
+
+      broken = true;
+      const third = await cli(['feeds', 'update'], { config });
+      expect(third.status).toBe(2);
+      expect(third.stderr).toMatch(/alpine-3\.10-main: .*500.*previous advisories are kept/);
+      expect(third.stdout).toMatch(/local-osv: imported/);
+      const feeds = JSON.parse((await cli(['feeds', 'list', '--json'], { config })).stdout) as { name: string; advisories: number }[];
+      expect(feeds.find((f) => f.name === 'alpine-3.10-main')!.advisories).toBeGreaterThan(1000);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
