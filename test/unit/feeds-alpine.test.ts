@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
 import { alpineSecdbFormat, idsOf } from '../../src/vuln/feeds/alpine-secdb';
 import { alpineNamespace } from '../../src/vuln/feeds/namespaces';
+import { feedError, parseFeed } from './feed-test-helpers';
 
 const FIXTURES = path.join(__dirname, '../fixtures/feeds/alpine-secdb');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
 
-async function parse(content: string, file = 'secdb.yaml'): Promise<Advisory[]> {
-  const out: Advisory[] = [];
-  for await (const a of alpineSecdbFormat.parse(Readable.from([Buffer.from(content)]), { file, feed: 'alpine-test' })) out.push(a);
-  return out;
-}
+const parse = (content: string, file = 'secdb.yaml'): Promise<Advisory[]> => parseFeed(alpineSecdbFormat, content, { file, feed: 'alpine-test' });
 
-async function parseError(content: string, file = 'bad.yaml'): Promise<FeedError> {
-  try {
-    await parse(content, file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(FeedError);
-    expect((e as FeedError).context.file).toBe(file);
-    return e as FeedError;
-  }
-  throw new Error('expected a FeedError');
-}
+const parseError = (content: string, file = 'bad.yaml'): Promise<FeedError> => feedError(() => parse(content, file), file);
 
 const find = (advisories: Advisory[], pkg: string, id: string): Advisory | undefined =>
   advisories.find((a) => a.package === pkg && a.id === id);

@@ -1,32 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
 import { debianTrackerFormat } from '../../src/vuln/feeds/debian-tracker';
 import { openFeedFile } from '../../src/vuln/feeds/open-feed-file';
-import type { FeedContext } from '../../src/vuln/feeds/feed-format';
 import { SkipTally, debianNamespace, debianReleaseNumber } from '../../src/vuln/feeds/namespaces';
+import { feedError, parseFeed } from './feed-test-helpers';
 
 const SLICE = readFileSync(path.join(__dirname, '../fixtures/feeds/debian-tracker/tracker-slice.vunnel.json'));
 
-async function parse(content: Buffer | string, file = 'tracker.json', skipped?: SkipTally): Promise<Advisory[]> {
-  const out: Advisory[] = [];
-  const context: FeedContext = { file, feed: 'debian-test', skipped };
-  for await (const a of debianTrackerFormat.parse(Readable.from([Buffer.from(content)]), context)) out.push(a);
-  return out;
-}
+const parse = (content: Buffer | string, file = 'tracker.json', skipped?: SkipTally): Promise<Advisory[]> =>
+  parseFeed(debianTrackerFormat, content, { file, feed: 'debian-test', skipped });
 
-async function parseError(content: string, file = 'bad.json'): Promise<FeedError> {
-  try {
-    await parse(content, file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(FeedError);
-    expect((e as FeedError).context.file).toBe(file);
-    return e as FeedError;
-  }
-  throw new Error('expected a FeedError');
-}
+const parseError = (content: string, file = 'bad.json'): Promise<FeedError> => feedError(() => parse(content, file), file);
 
 const entry = (releases: unknown) => JSON.stringify({ pkg: { 'CVE-2024-0001': { description: 'd', scope: 'remote', releases } } });
 

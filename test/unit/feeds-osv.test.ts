@@ -3,30 +3,18 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FeedError } from '../../src/errors';
 import type { Advisory } from '../../src/vuln/advisory';
-import type { FeedContext } from '../../src/vuln/feeds/feed-format';
 import { SkipTally, osvNamespace } from '../../src/vuln/feeds/namespaces';
 import { osvFormat, rangesOf } from '../../src/vuln/feeds/osv';
 import { cvssV3BaseScore, debianUrgencySeverity, redHatSeverity, severityOfScore, ubuntuPrioritySeverity } from '../../src/vuln/feeds/severity';
+import { feedError, parseFeed } from './feed-test-helpers';
 
 const FIXTURES = path.join(__dirname, '../fixtures/feeds/osv');
 const fixture = (name: string): Buffer => readFileSync(path.join(FIXTURES, name));
 
-async function parse(content: Buffer | string, file = 'test.json', skipped?: SkipTally): Promise<Advisory[]> {
-  const out: Advisory[] = [];
-  const context: FeedContext = { file, feed: 'osv-test', skipped };
-  for await (const a of osvFormat.parse(Readable.from([Buffer.from(content)]), context)) out.push(a);
-  return out;
-}
+const parse = (content: Buffer | string, file = 'test.json', skipped?: SkipTally): Promise<Advisory[]> =>
+  parseFeed(osvFormat, content, { file, feed: 'osv-test', skipped });
 
-async function parseError(content: string, file = 'bad.json'): Promise<FeedError> {
-  try {
-    await parse(content, file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(FeedError);
-    return e as FeedError;
-  }
-  throw new Error('expected a FeedError');
-}
+const parseError = (content: string, file = 'bad.json'): Promise<FeedError> => feedError(() => parse(content, file));
 
 function record(extra: Record<string, unknown>): Record<string, unknown> {
   return { id: 'TEST-1', modified: '2024-01-01T00:00:00Z', ...extra };
