@@ -52,7 +52,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const feedsList = feeds.command('list').description('list imported feeds').option('--json', 'print JSON');
   feedsList.action(() => withContext(feedsList, (ctx) => feedsListCommand(ctx, feedsList.opts(), out))());
 
-  const runNow = program.command('run-now').description('run jobs once and print their summaries').option('--job <name>', 'match, or all', 'all');
+  const runNow = program.command('run-now').description('run jobs once and print their summaries').option('--job <name>', 'feeds, match, or all', 'all');
   runNow.action(() => withContext(runNow, (ctx) => runNowCommand(ctx, runNow.opts(), out))());
 
   try {

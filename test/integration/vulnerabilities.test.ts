@@ -232,6 +232,10 @@ describe('feeds update', () => {
       expect(second.stdout).toMatch(/alpine-3\.10-main: unchanged since/);
       expect(seen.map((s) => s.ifNoneMatch)).toEqual([undefined, '"v1"']);
 
+      const job = await cli(['run-now', '--job', 'feeds'], { config });
+      expect(job.status).toBe(0);
+      expect(job.stdout).toMatch(/feeds: 1 imported, 1 unchanged, 0 failed of 2 configured/);
+
       broken = true;
       const third = await cli(['feeds', 'update'], { config });
       expect(third.status).toBe(2);

@@ -1,9 +1,7 @@
 import path from 'node:path';
-import { messageOf } from '../../errors';
-import { HttpClient } from '../../http/http-client';
 import { AdvisoryStore, type FeedRow } from '../../store/advisories';
-import { downloadFeed } from '../../vuln/download-feed';
 import { importFeedFiles, type FeedImport } from '../../vuln/import-feed';
+import { updateFeeds } from '../../vuln/update-feeds';
 import type { CommandContext } from '../context';
 import { renderTable } from '../table';
 
@@ -20,39 +18,21 @@ export async function feedsImportCommand(
   return 0;
 }
 
-/**
- * `feeds update`: every feed of the config, downloaded when it has a URL (conditionally, so an
- * unchanged feed is not re-imported) or read from its path. One feed failing does not stop the
- * others; the command fails when any did, after trying them all.
- */
+/** `feeds update`: every configured feed; fails (2) when any feed did, after trying them all. */
 export async function feedsUpdateCommand(ctx: CommandContext, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const store = new AdvisoryStore(ctx.db);
-  const http = new HttpClient();
-  const cacheDir = path.join(path.dirname(path.resolve(ctx.config.database)), 'feeds-cache');
-  let failed = 0;
-  try {
-    for (const feed of ctx.config.feeds) {
-      try {
-        if (feed.url) {
-          const previous = store.feed(feed.name);
-          const download = await downloadFeed(http, feed.url, path.join(cacheDir, feed.name), previous ?? {});
-          if (!download.changed && previous) {
-            out.write(`${feed.name}: unchanged since ${previous.importedAt} (${previous.advisories} advisories)\n`);
-            continue;
-          }
-          out.write(describeImport(await importFeedFiles(store, { name: feed.name, paths: [download.file], format: feed.type, source: feed.url, etag: download.etag, lastModified: download.lastModified })));
-        } else {
-          out.write(describeImport(await importFeedFiles(store, { name: feed.name, paths: [path.resolve(feed.path!)], format: feed.type })));
-        }
-      } catch (e) {
-        failed++;
-        err.write(`${feed.name}: ${messageOf(e)} (its previous advisories are kept)\n`);
-      }
-    }
-  } finally {
-    http.close();
+  if (!ctx.config.feeds.length) {
+    out.write('No feeds configured (config key feeds).\n');
+    return 0;
   }
-  if (!ctx.config.feeds.length) out.write('No feeds configured (config key feeds).\n');
+  let failed = 0;
+  for (const u of await updateFeeds(ctx.config, ctx.db)) {
+    if (u.outcome === 'imported') out.write(describeImport(u.result));
+    else if (u.outcome === 'unchanged') out.write(`${u.name}: unchanged since ${u.previous.importedAt} (${u.previous.advisories} advisories)\n`);
+    else {
+      failed++;
+      err.write(`${u.name}: ${u.error} (its previous advisories are kept)\n`);
+    }
+  }
   return failed ? 2 : 0;
 }
 
