@@ -20,6 +20,8 @@ export function openDatabase(file: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
+    // 64 MiB of page cache: a match run writes a million findings into one B-tree.
+    db.pragma('cache_size = -65536');
   } catch (e) {
     throw new StoreError(`cannot open database ${file}: ${(e as Error).message}`, { file }, { cause: e });
   }

@@ -38,9 +38,12 @@ export class FindingStore {
     );
     this.changeStmt = db.prepare('INSERT INTO finding_changes (inventory_digest, at, added, removed) VALUES (?, ?, ?, ?)');
     this.removeStmt = db.prepare('DELETE FROM findings WHERE inventory_digest = ? AND advisory_id = ? AND package = ? AND installed = ?');
+    // One statement per inventory, its rows handed over as a JSON array that SQLite unpacks:
+    // a million findings cost a million JS-to-SQLite calls otherwise.
     this.upsertStmt = db.prepare(
       `INSERT INTO findings (inventory_digest, advisory_id, package, installed, fixed_version, state, severity, feed, first_seen)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       SELECT ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, ?
+         FROM json_each(?) AS j WHERE true
        ON CONFLICT (inventory_digest, advisory_id, package, installed) DO UPDATE SET
          fixed_version = excluded.fixed_version, state = excluded.state, severity = excluded.severity, feed = excluded.feed`,
     );
@@ -55,6 +58,7 @@ export class FindingStore {
       const added: string[] = [];
       const removed: string[] = [];
       const kept = new Set<string>();
+      const writes: (string | null)[][] = [];
       for (const f of findings) {
         const row = { advisory_id: f.advisoryId, package: f.package, installed: f.installed };
         const key = keyOf(row);
@@ -62,8 +66,9 @@ export class FindingStore {
         const old = before.get(key);
         if (!old) added.push(f.advisoryId);
         else if (old.fixed_version === (f.fixedVersion ?? null) && old.state === f.state && old.severity === f.severity && old.feed === f.feed) continue;
-        this.upsertStmt.run(inventoryDigest, f.advisoryId, f.package, f.installed, f.fixedVersion ?? null, f.state, f.severity, f.feed, at);
+        writes.push([f.advisoryId, f.package, f.installed, f.fixedVersion ?? null, f.state, f.severity, f.feed]);
       }
+      if (writes.length) this.upsertStmt.run(inventoryDigest, at, JSON.stringify(writes));
       for (const [key, r] of before) {
         if (kept.has(key)) continue;
         this.removeStmt.run(inventoryDigest, r.advisory_id, r.package, r.installed);
