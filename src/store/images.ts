@@ -37,6 +37,8 @@ export interface ImageRow {
   lastSeen: string;
   os: OsInfo | null;
   packageCount: number | null;
+  /** Null until the inventory was matched against a feed that covers its OS. */
+  vulnerabilities: { total: number; critical: number; high: number; fixable: number; matchedAt: string } | null;
 }
 
 interface InventoryRow {
@@ -173,9 +175,15 @@ export class ImageStore {
       .prepare<[], {
         registry: string; repository: string; tag: string; digest: string; platform: string | null; scan_status: 'scanned' | 'failed';
         last_error: string | null; first_seen: string; last_seen: string; os: string | null; inventory: string | null; package_count: number;
+        matched_at: string | null; vulnerabilities: number; critical: number; high: number; fixable: number;
       }>(
         `SELECT i.registry, i.repository, i.tag, i.digest, i.platform, i.scan_status, i.last_error, i.first_seen, i.last_seen, inv.os, inv.digest AS inventory,
-                (SELECT count(*) FROM packages p WHERE p.inventory_digest = inv.digest) AS package_count
+                (SELECT count(*) FROM packages p WHERE p.inventory_digest = inv.digest) AS package_count,
+                inv.matched_at,
+                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest) AS vulnerabilities,
+                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.severity = 'Critical') AS critical,
+                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.severity = 'High') AS high,
+                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.state = 'fixed') AS fixable
            FROM images i LEFT JOIN inventories inv ON inv.digest = i.digest
           ORDER BY i.registry, i.repository, i.tag, i.digest`,
       )
@@ -192,6 +200,8 @@ export class ImageStore {
       lastSeen: r.last_seen,
       os: r.os ? (JSON.parse(r.os) as OsInfo) : null,
       packageCount: r.inventory === null ? null : r.package_count,
+      vulnerabilities:
+        r.matched_at === null ? null : { total: r.vulnerabilities, critical: r.critical, high: r.high, fixable: r.fixable, matchedAt: r.matched_at },
     }));
   }
 

@@ -304,6 +304,6 @@ describe('images', () => {
       ['ubuntu', 101, 'scanned'],
     ]);
     const table = await cli(['--db', db, 'images']);
-    expect(table.stdout).toMatch(/ubuntu 22\.04\s+101\s+scanned/);
+    expect(table.stdout).toMatch(/ubuntu 22\.04\s+101\s+not checked\s+scanned/);
   });
 });

@@ -192,6 +192,10 @@ describe('re-matching stored inventories', () => {
     const second = await check(database, ref);
     expect(proxy.counts().blobGet).toBe(0);
     expect(ids(second, 'libc6')).toContain('UBUNTU-CVE-2016-20013');
+
+    const listed = JSON.parse((await cli(['--db', database, 'images', '--json'])).stdout) as { vulnerabilities: { total: number; fixable: number } | null }[];
+    expect(listed[0].vulnerabilities!.total).toBe(second.vulnerabilities!.length);
+    expect(listed[0].vulnerabilities!.fixable).toBe(second.vulnerabilities!.filter((v) => v.state === 'fixed').length);
   });
 });
 

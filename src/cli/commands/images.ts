@@ -15,12 +15,15 @@ export function imagesCommand(ctx: CommandContext, options: { json?: boolean }, 
   }
   out.write(
     `${renderTable(
-      ['IMAGE', 'DIGEST', 'OS', 'PACKAGES', 'STATUS', 'LAST SEEN'],
+      ['IMAGE', 'DIGEST', 'OS', 'PACKAGES', 'VULNERABILITIES', 'STATUS', 'LAST SEEN'],
       rows.map((r) => [
         `${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}`,
         r.digest.slice(0, 19),
         r.os ? `${r.os.id} ${r.os.version}` : '-',
         r.packageCount === null ? '-' : String(r.packageCount),
+        r.vulnerabilities === null
+          ? 'not checked'
+          : `${r.vulnerabilities.total} (${r.vulnerabilities.critical} critical, ${r.vulnerabilities.high} high, ${r.vulnerabilities.fixable} fixable)`,
         r.status,
         r.lastSeen,
       ]),
