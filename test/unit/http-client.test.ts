@@ -1,26 +1,20 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { HttpClient } from '../../src/http/http-client';
-import { closedPort, failure, sendJson, startServer, type TestServer } from './http-test-server';
+import { closedPort, failure, sendJson, useServers } from './http-test-server';
 
 const fast = { retryTiming: { baseDelayMs: 5, maxDelayMs: 20 } };
 
 describe('HttpClient', () => {
-  const servers: TestServer[] = [];
   const clients: HttpClient[] = [];
   const client = (options: ConstructorParameters<typeof HttpClient>[0] = {}): HttpClient => {
     const c = new HttpClient({ ...fast, ...options });
     clients.push(c);
     return c;
   };
-  const serve = async (...args: Parameters<typeof startServer>): Promise<TestServer> => {
-    const s = await startServer(...args);
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
+  const serve = useServers();
+  afterEach(() => {
     for (const c of clients.splice(0)) c.close();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
   });
 
   it('waits the Retry-After seconds of a 429, then succeeds', async () => {

@@ -79,3 +79,16 @@ export async function failure(promise: Promise<unknown>): Promise<RegistryError>
   }
   throw new Error('expected a rejection');
 }
+
+/** Servers started through `serve` in a describe block are closed after each of its tests. */
+export function useServers(): (...args: Parameters<typeof startServer>) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (...args) => {
+    const s = await startServer(...args);
+    servers.push(s);
+    return s;
+  };
+}

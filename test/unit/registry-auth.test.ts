@@ -4,23 +4,14 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../src/errors';
 import { DOCKER_MANIFEST } from '../../src/registry/media-types';
-import { failure, type Handler, sendJson, startServer, type TestServer } from './http-test-server';
-import { ALPINE, basicHeader, clientFactory, sendManifest } from './registry-test-fixtures';
+import { failure, sendJson, type TestServer, useServers } from './http-test-server';
+import { ALPINE, basicHeader, useRegistryClients, sendManifest } from './registry-test-fixtures';
 
 const UNAUTHORIZED = { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] };
 
 describe('registry authentication', () => {
-  const servers: TestServer[] = [];
-  const clients = clientFactory();
-  const serve = async (handler: Handler): Promise<TestServer> => {
-    const s = await startServer(handler);
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    clients.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const clients = useRegistryClients();
+  const serve = useServers();
 
   describe('bearer token flow', () => {
     interface TokenService {

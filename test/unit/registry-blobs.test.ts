@@ -5,8 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { HttpClient } from '../../src/http/http-client';
 import { RegistryClient } from '../../src/registry/client';
 import type { Descriptor } from '../../src/registry/types';
-import { failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
-import { ALPINE, basicHeader, clientFactory, sha256 } from './registry-test-fixtures';
+import { failure, type Handler, router, sendJson, type TestServer, useServers } from './http-test-server';
+import { ALPINE, basicHeader, useRegistryClients, sha256 } from './registry-test-fixtures';
 
 const LAYER_TYPE = 'application/vnd.oci.image.layer.v1.tar+gzip';
 const BLOB = randomBytes(1024 * 1024 + 17);
@@ -39,20 +39,11 @@ function sendBytes(data: Buffer, contentLength = data.length): Handler {
 }
 
 describe('blobs', () => {
-  const servers: TestServer[] = [];
-  const clients = clientFactory();
-  const serve = async (handler: Handler): Promise<TestServer> => {
-    const s = await startServer(handler);
-    servers.push(s);
-    return s;
-  };
+  const clients = useRegistryClients();
+  const serve = useServers();
   const registryWith = (routes: Record<string, Handler>): Promise<TestServer> =>
     serve(router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}), ...routes }));
   const blobPath = (digest: string): string => `GET /v2/team/app/blobs/${digest}`;
-  afterEach(async () => {
-    clients.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
 
   it('streams a blob through and ends cleanly when it matches its descriptor', async () => {
     const registry = await registryWith({ [blobPath(BLOB_DESCRIPTOR.digest)]: sendBytes(BLOB) });

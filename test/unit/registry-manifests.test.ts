@@ -2,8 +2,8 @@ import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '
 import { parsePlatform, platformMatches, selectPlatform } from '../../src/registry/platform';
 import { parseReference } from '../../src/registry/reference';
 import type { Descriptor } from '../../src/registry/types';
-import { failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
-import { ALPINE, clientFactory, sendManifest, sha256 } from './registry-test-fixtures';
+import { failure, type Handler, router, sendJson, type TestServer, useServers } from './http-test-server';
+import { ALPINE, useRegistryClients, sendManifest, sha256 } from './registry-test-fixtures';
 
 /** An arm64 sibling of the real amd64 manifest, for a two-platform index (README explains). */
 const ARM64_MANIFEST = Buffer.from(
@@ -28,17 +28,9 @@ const TWO_PLATFORM_INDEX = Buffer.from(
 );
 
 describe('manifests', () => {
-  const servers: TestServer[] = [];
-  const clients = clientFactory();
-  const serve = async (routes: Record<string, Handler>): Promise<TestServer> => {
-    const s = await startServer(router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}), ...routes }));
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    clients.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const clients = useRegistryClients();
+  const start = useServers();
+  const serve = (routes: Record<string, Handler>): Promise<TestServer> => start(router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}), ...routes }));
 
   /** A registry holding the real alpine:3.14 list and manifest plus the two-platform index. */
   function alpineRoutes(): Record<string, Handler> {

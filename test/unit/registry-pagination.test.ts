@@ -1,6 +1,6 @@
 import { RegistryError } from '../../src/errors';
-import { router, sendJson, startServer, type Handler, type TestServer } from './http-test-server';
-import { clientFactory } from './registry-test-fixtures';
+import { router, sendJson, type Handler, type TestServer, useServers } from './http-test-server';
+import { useRegistryClients } from './registry-test-fixtures';
 
 async function collect(items: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -25,17 +25,9 @@ function paged(all: string[], field: 'repositories' | 'tags', path: string, abso
 }
 
 describe('catalog and tag listing', () => {
-  const servers: TestServer[] = [];
-  const clients = clientFactory();
-  const serve = async (routes: Record<string, Handler>): Promise<TestServer> => {
-    const s = await startServer(router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}), ...routes }));
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    clients.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const clients = useRegistryClients();
+  const start = useServers();
+  const serve = (routes: Record<string, Handler>): Promise<TestServer> => start(router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}), ...routes }));
 
   it('follows relative Link headers through every _catalog page', async () => {
     const repos = ['a/one', 'a/two', 'b/three', 'c/four', 'c/five'];
@@ -64,16 +56,14 @@ describe('catalog and tag listing', () => {
 
   it('asks a bearer token service for the registry:catalog:* scope', async () => {
     const scopes: string[] = [];
-    const tokens = await startServer((req, res) => {
+    const tokens = await start((req, res) => {
       scopes.push(new URL(req.url ?? '', 'http://x').searchParams.get('scope') ?? '');
       sendJson(res, 200, { token: 'catalog-token' });
     });
-    servers.push(tokens);
-    const registry = await startServer((req, res) => {
+    const registry = await start((req, res) => {
       if (req.url === '/v2/_catalog' && req.headers.authorization === 'Bearer catalog-token') return sendJson(res, 200, { repositories: ['x/y'] });
       sendJson(res, 401, {}, { 'www-authenticate': `Bearer realm="${tokens.url}/token",service="s",scope="registry:catalog:*"` });
     });
-    servers.push(registry);
     expect(await collect(clients.make({ host: registry.host }).catalog())).toEqual(['x/y']);
     expect(scopes).toEqual(['registry:catalog:*']);
   });

@@ -64,3 +64,10 @@ export function clientFactory(): {
     },
   };
 }
+
+/** A client factory whose clients are closed after each test of the describe block. */
+export function useRegistryClients(): ReturnType<typeof clientFactory> {
+  const clients = clientFactory();
+  afterEach(() => clients.closeAll());
+  return clients;
+}

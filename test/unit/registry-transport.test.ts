@@ -4,24 +4,15 @@ import { join } from 'node:path';
 import { ConfigError } from '../../src/errors';
 import { apiHost, isLoopbackHost, registryHostFor } from '../../src/registry/host-config';
 import { parseReference } from '../../src/registry/reference';
-import { closedPort, failure, type Handler, router, sendJson, startServer, type TestServer } from './http-test-server';
-import { clientFactory, fixture, fixturePath } from './registry-test-fixtures';
+import { closedPort, failure, type Handler, router, sendJson, useServers } from './http-test-server';
+import { useRegistryClients, fixture, fixturePath } from './registry-test-fixtures';
 
 const TLS = { key: fixture('loopback-tls.key').toString(), cert: fixture('loopback-tls.crt').toString() };
 
 describe('scheme negotiation and transport', () => {
-  const servers: TestServer[] = [];
-  const clients = clientFactory();
+  const clients = useRegistryClients();
   const ok: Handler = router({ 'GET /v2/': (_q, res) => sendJson(res, 200, {}) });
-  const serve = async (handler: Handler, tls?: typeof TLS): Promise<TestServer> => {
-    const s = await startServer(handler, tls);
-    servers.push(s);
-    return s;
-  };
-  afterEach(async () => {
-    clients.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const serve = useServers();
 
   it('falls back from https to plain http on a loopback registry, as docker does', async () => {
     const registry = await serve(ok);
