@@ -151,6 +151,20 @@ describe('check --json against the real registry', () => {
   });
 });
 
+describe('progress', () => {
+  test('a terminal sees a progress line while layers download; a pipe sees none', async () => {
+    const image = pushedImage(env, 'rpm-bdb-rhel-8');
+    const main = path.join(__dirname, '../../dist/src/cli/main.js');
+    // util-linux's `script` gives the CLI a pseudo-terminal, as an operator's shell would.
+    const tty = await cli([], {}, ['script', '-qec', `${process.execPath} ${main} --db ${freshDb('tty')} check ${image.references.open!}`, '/dev/null']);
+    expect(tty.status).toBe(0);
+    expect(tty.stdout).toMatch(/\r\x1b\[2Klayers 1\/1 {2}1\.1 MiB \/ 1\.1 MiB {2}sha256:[0-9a-f]{12}/);
+    const piped = await cli(['--db', freshDb('pipe'), 'check', image.references.open!]);
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).not.toContain('\x1b[2K');
+  });
+});
+
 describe('checking again downloads nothing', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {

@@ -13,10 +13,15 @@ export interface CliResult {
  * Runs the compiled imagewarden CLI as a user would; asynchronous so that servers in the test
  * process (the fault proxy) keep answering while it runs.
  */
-export function cli(args: string[], options: { config?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const full = [CLI, ...(options.config ? ['--config', options.config] : []), ...args];
+export function cli(
+  args: string[],
+  options: { config?: string; cwd?: string; timeoutMs?: number } = {},
+  /** Another command line to run instead (e.g. the CLI wrapped in `script` for a terminal). */
+  command?: string[],
+): Promise<CliResult> {
+  const [program, ...argv] = command ?? [process.execPath, CLI, ...(options.config ? ['--config', options.config] : []), ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, full, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(program, argv, { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
