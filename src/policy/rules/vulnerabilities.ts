@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { Inventory } from '../../inventory/types';
+import { SEVERITY_RANK, type Finding } from '../../vuln/matcher';
+import type { PolicyRule, Violation } from '../rule';
+
+const options = z.strictObject({
+  /** Findings at or above this severity fail; `Unknown` admits every finding. */
+  severity: z.enum(['Critical', 'High', 'Medium', 'Low', 'Unknown']).default('High'),
+  /** Only findings a fixed package version resolves fail: an unfixable finding cannot be acted on. */
+  fixableOnly: z.boolean().default(true),
+});
+
+export type VulnerabilitiesOptions = z.output<typeof options>;
+
+/**
+ * Fails on the image's matched vulnerabilities, one violation per finding. Without a feed for
+ * the image's OS nothing was checked, and that is a violation of its own: an image no feed
+ * covers must not pass as clean.
+ */
+export const vulnerabilitiesRule: PolicyRule<VulnerabilitiesOptions> = {
+  rule: 'vulnerabilities',
+  defaults: {
+    description: 'The image contains OS packages with known vulnerabilities at or above the policy severity.',
+    rationale: 'Known vulnerabilities in installed packages are the most common way images are exploited.',
+    remediation: 'Rebuild the image on an updated base image, or update the affected packages to the fixed versions.',
+    severity: 'High',
+  },
+  options,
+  evaluate(subject, opts) {
+    if (subject.findings === null) {
+      return [{ message: `vulnerabilities cannot be evaluated: no imported feed covers ${describeOs(subject.inventory.os)}` }];
+    }
+    const threshold = SEVERITY_RANK[opts.severity];
+    return subject.findings
+      .filter((f) => SEVERITY_RANK[f.severity] <= threshold && (!opts.fixableOnly || isFixable(f)))
+      .map(toViolation);
+  },
+};
+
+function isFixable(f: Finding): boolean {
+  return f.state === 'fixed' && f.fixedVersion !== undefined;
+}
+
+function toViolation(f: Finding): Violation {
+  const outcome = isFixable(f) ? `fixed in ${f.fixedVersion}` : f.state === 'will-not-fix' ? 'the vendor will not fix it' : 'no fix is available';
+  return {
+    message: `${f.advisoryId} (${f.severity}) in ${f.package} ${f.installed}, ${outcome}`,
+    package: f.package,
+    version: f.installed,
+    advisoryId: f.advisoryId,
+  };
+}
+
+function describeOs(os: Inventory['os']): string {
+  if (!os) return 'the image (no OS was detected)';
+  return os.version ? `${os.id} ${os.version}` : os.id;
+}
