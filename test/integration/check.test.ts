@@ -27,13 +27,14 @@ interface CheckJson {
   packages: { name: string; version: string; source?: string; ecosystem: string }[];
   packageDatabases: { ecosystem: string; path: string; layer: string; packages: number }[];
   vulnerabilities: null;
-  policies: null;
-  compliant: null;
+  policies: { name: string; enforcement: string; violations: string[] }[];
+  compliant: boolean;
 }
 
 async function checkJson(ref: string, db: string, extra: string[] = []): Promise<CheckJson> {
   const r = await cli(['--db', db, 'check', '--json', ...extra, ref]);
-  if (r.status !== 0) throw new Error(`check ${ref} exited ${r.status}: ${r.stderr}`);
+  // 1 is a completed check of a non-compliant image; only 2 is an error.
+  if (r.status !== 0 && r.status !== 1) throw new Error(`check ${ref} exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as CheckJson;
 }
 
@@ -104,7 +105,11 @@ describe('check --json against the real registry', () => {
     expect(result.digest).toBe(amd64 ? amd64.digest : image.digest);
     expectScan(result, image.expected);
     expect(result.vulnerabilities).toBeNull();
-    expect(result.compliant).toBeNull();
+    // No feed is imported here: the vulnerability policy cannot be evaluated, so the gate is closed.
+    expect(result.compliant).toBe(false);
+    expect(result.policies).toContainEqual(
+      expect.objectContaining({ enforcement: 'enforce', violations: [expect.stringMatching(/cannot be evaluated: no imported feed covers/)] }),
+    );
   });
 
   test('the alpine 3.10 archive gives 14 packages', async () => {
@@ -142,8 +147,12 @@ describe('check --json against the real registry', () => {
   });
 
   test('the table output names OS, database and packages', async () => {
-    const r = await cli(['--db', freshDb('table'), 'check', pushedImage(env, 'apk-alpine-3.18.9').references.open!]);
-    expect(r.status).toBe(0);
+    const ref = pushedImage(env, 'apk-alpine-3.18.9').references.open!;
+    const r = await cli(['--db', freshDb('table'), 'check', ref]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`✗ Image ${ref} failed policy`);
+    expect(r.stdout).toMatch(/- Violations:\n {4}- vulnerabilities cannot be evaluated: no imported feed covers/);
+    expect(r.stdout).toMatch(/Summary of policy violations: 1 policies violated .*; 1 enforced/);
     expect(r.stdout).toMatch(/OS\s+Alpine Linux v3\.18 \[alpine 3\.18\.9\]/);
     expect(r.stdout).toMatch(/Package database lib\/apk\/db\/installed \(apk installed, 15 packages/);
     expect(r.stdout).toMatch(/^musl\s+1\.2\.4-r2\s/m);
@@ -157,7 +166,7 @@ describe('progress', () => {
     const main = path.join(__dirname, '../../dist/src/cli/main.js');
     // util-linux's `script` gives the CLI a pseudo-terminal, as an operator's shell would.
     const tty = await cli([], {}, ['script', '-qec', `${process.execPath} ${main} --db ${freshDb('tty')} check ${image.references.open!}`, '/dev/null']);
-    expect(tty.status).toBe(0);
+    expect(tty.status).toBe(1);
     expect(tty.stdout).toMatch(/\r\x1b\[2Klayers 1\/1 {2}1\.1 MiB \/ 1\.1 MiB {2}sha256:[0-9a-f]{12}/);
     const piped = await cli(['--db', freshDb('pipe'), 'check', image.references.open!]);
     expect(piped.stderr).toBe('');
@@ -288,7 +297,7 @@ describe('authenticated registries', () => {
     const reg = env.registries[role];
     const ok = await cli(['--db', freshDb(`${role}-ok`), 'check', '--json', image.references[role]!], { config: configFor(role, reg.credentials!.password) });
     expect(ok.stderr).toBe('');
-    expect(ok.status).toBe(0);
+    expect(ok.status).toBe(1);
     expectScan(JSON.parse(ok.stdout) as CheckJson, image.expected);
 
     const bad = await cli(['--db', freshDb(`${role}-bad`), 'check', image.references[role]!], { config: configFor(role, 'wrong-password') });

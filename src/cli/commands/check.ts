@@ -5,6 +5,8 @@ import { AdvisoryStore } from '../../store/advisories';
 import { FindingStore } from '../../store/findings';
 import { matchAndRecord } from '../../vuln/match-inventory';
 import type { MatchResult } from '../../vuln/matcher';
+import { evaluatePolicies, resolvePolicies, type PolicyConfig } from '../../policy/evaluate';
+import type { PolicyResult } from '../../policy/rule';
 import type { CommandContext } from '../context';
 import { layerProgressLine } from '../progress';
 import { renderTable } from '../table';
@@ -15,10 +17,11 @@ export interface CheckOptions {
 }
 
 /**
- * `check IMAGE`: indexes one image now, matches it against the imported feeds and prints what
- * it is made of and what affects it. When no imported feed covers the image's OS the JSON says
- * `vulnerabilities: null` rather than an empty list: an empty list would read as "clean".
- * Policy verdicts are not evaluated yet (`policies` and `compliant` are null).
+ * `check IMAGE`: indexes one image now, matches it against the imported feeds, evaluates the
+ * policies and prints, as `roxctl image check` does, each failed policy with its violations.
+ * When no imported feed covers the image's OS the JSON says `vulnerabilities: null` rather
+ * than an empty list, and the vulnerability policy fails as "cannot be evaluated": an image
+ * nobody could check never passes the gate. Exit 1 when an enforce-mode policy fails.
  */
 export async function checkCommand(ctx: CommandContext, image: string, options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
   const ref = parseReference(image);
@@ -31,11 +34,14 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
   }
   const name = formatReference(ref);
   const match = matchAndRecord(outcome.image.digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
-  out.write(options.json ? `${JSON.stringify(checkJson(name, outcome, match), null, 2)}\n` : checkText(name, outcome, match));
-  return 0;
+  const policies = resolvePolicies(ctx.config.policies.profile, ctx.config.policies.rules as PolicyConfig[], ctx.config.policies.allowedRegistries);
+  const verdict = evaluatePolicies(policies, { image: ref, inventory: outcome.inventory, findings: match.covered ? match.findings : null, now: new Date() });
+  const failed = verdict.results.filter((r) => r.violations.length > 0);
+  out.write(options.json ? `${JSON.stringify(checkJson(name, outcome, match, failed, verdict.compliant), null, 2)}\n` : checkText(name, outcome, match, failed));
+  return verdict.compliant ? 0 : 1;
 }
 
-function checkJson(image: string, o: ScanOutcome, match: MatchResult) {
+function checkJson(image: string, o: ScanOutcome, match: MatchResult, failed: PolicyResult[], compliant: boolean) {
   const inv = o.inventory;
   return {
     image,
@@ -71,12 +77,20 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult) {
     alreadyFixed: match.covered
       ? (match.alreadyFixed ?? []).map((r) => ({ id: r.advisoryId, package: r.package, installed: r.installed, fixed: r.fixedVersion, feed: r.feed }))
       : null,
-    policies: null,
-    compliant: null,
+    policies: failed.map((r) => ({
+      name: r.name,
+      severity: r.severity,
+      enforcement: r.enforcement,
+      description: r.description,
+      rationale: r.rationale,
+      remediation: r.remediation,
+      violations: r.violations.map((v) => v.message),
+    })),
+    compliant,
   };
 }
 
-function checkText(image: string, o: ScanOutcome, match: MatchResult): string {
+function checkText(image: string, o: ScanOutcome, match: MatchResult, failed: PolicyResult[]): string {
   const inv = o.inventory;
   const lines = [
     `Image     ${image}`,
@@ -97,8 +111,36 @@ function checkText(image: string, o: ScanOutcome, match: MatchResult): string {
     );
   }
   for (const w of inv.warnings) lines.push(`warning: ${w}`);
-  lines.push('', ...vulnerabilityLines(match), '', 'Policies: not evaluated by this version.');
+  lines.push('', ...vulnerabilityLines(match), '', ...policyLines(image, failed));
   return `${lines.join('\n')}\n`;
+}
+
+/** The failed policies as `roxctl image check` prints them, then a summary line. */
+function policyLines(image: string, failed: PolicyResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of failed) {
+    const cause = r.enforcement === 'enforce' ? ' (policy enforcement caused failure)' : '';
+    lines.push(
+      `✗ Image ${image} failed policy '${r.name}'${cause}`,
+      '- Description:',
+      `    ${r.description}`,
+      '- Rationale:',
+      `    ${r.rationale}`,
+      '- Remediation:',
+      `    ${r.remediation}`,
+      '- Violations:',
+      ...r.violations.map((v) => `    - ${v.message}`),
+      '',
+    );
+  }
+  const enforced = failed.filter((r) => r.enforcement === 'enforce');
+  const bySeverity = (['Critical', 'High', 'Medium', 'Low'] as const).map((sev) => `${sev}: ${failed.filter((r) => r.severity === sev).length}`).join(', ');
+  lines.push(
+    failed.length
+      ? `Summary of policy violations: ${failed.length} policies violated (${bySeverity}); ${enforced.length} enforced`
+      : 'Summary of policy violations: none',
+  );
+  return lines;
 }
 
 function vulnerabilityLines(match: MatchResult): string[] {
