@@ -131,6 +131,26 @@ describe('vulnerabilities over the real registry', () => {
     expect(gate.status).toBe(1);
     expect(gate.stdout).toMatch(/failed policy '[^']+' \(policy enforcement caused failure\)/);
     expect(gate.stdout).toMatch(/ {4}- RHSA-\d{4}:\d+ \(High\) in \S+ \S+, fixed in \S+/);
+
+    // An ignore entry for each fixable Critical/High finding lets it pass; expired, it fails again.
+    const blocking = result.vulnerabilities!.filter((v) => v.state === 'fixed' && (v.severity === 'High' || v.severity === 'Critical'));
+    expect(blocking.length).toBeGreaterThan(0);
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const withIgnores = (expires: string) => {
+      const file = path.join(workdir, `ignore-${expires}.yaml`);
+      const entries = blocking.map((v) => `  - { id: ${v.id}, package: ${v.package}, images: ["*/rpm/*"], reason: "accepted risk for the test", expires: ${expires} }`);
+      fs.writeFileSync(file, `timezone: UTC\nignore:\n${entries.join('\n')}\n`);
+      return file;
+    };
+    const passing = await cli(['--db', database, 'check', '--json', pushedImage(env, 'rpm-bdb-rhel-8').references.open!], { config: withIgnores(day(30)) });
+    expect(passing.status).toBe(0);
+    const passed = JSON.parse(passing.stdout) as { compliant: boolean; ignored: { id: string; reason: string }[] };
+    expect(passed.compliant).toBe(true);
+    expect(passed.ignored.map((i) => i.id).sort()).toEqual(blocking.map((v) => v.id).sort());
+
+    const expired = await cli(['--db', database, 'check', pushedImage(env, 'rpm-bdb-rhel-8').references.open!], { config: withIgnores(day(-1)) });
+    expect(expired.status).toBe(1);
+    expect(expired.stdout).toContain(`expired on ${day(-1)}: it counts again`);
   });
 
   test('an image whose OS no feed covers is reported as not checked, never as clean', async () => {

@@ -6,6 +6,7 @@ import { FindingStore } from '../../store/findings';
 import { matchAndRecord } from '../../vuln/match-inventory';
 import type { MatchResult } from '../../vuln/matcher';
 import { evaluatePolicies, resolvePolicies, type PolicyConfig } from '../../policy/evaluate';
+import { applyIgnores, todayIn, type IgnoreOutcome } from '../../policy/ignore';
 import type { PolicyResult } from '../../policy/rule';
 import type { CommandContext } from '../context';
 import { layerProgressLine } from '../progress';
@@ -35,13 +36,18 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
   const name = formatReference(ref);
   const match = matchAndRecord(outcome.image.digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
   const policies = resolvePolicies(ctx.config.policies.profile, ctx.config.policies.rules as PolicyConfig[], ctx.config.policies.allowedRegistries);
-  const verdict = evaluatePolicies(policies, { image: ref, inventory: outcome.inventory, findings: match.covered ? match.findings : null, now: new Date() });
+  const ignores = applyIgnores(match.findings, ref, ctx.config.ignore, todayIn(ctx.config.timezone));
+  const verdict = evaluatePolicies(policies, { image: ref, inventory: outcome.inventory, findings: match.covered ? ignores.kept : null, now: new Date() });
   const failed = verdict.results.filter((r) => r.violations.length > 0);
-  out.write(options.json ? `${JSON.stringify(checkJson(name, outcome, match, failed, verdict.compliant), null, 2)}\n` : checkText(name, outcome, match, failed));
+  out.write(
+    options.json
+      ? `${JSON.stringify(checkJson(name, outcome, match, ignores, failed, verdict.compliant), null, 2)}\n`
+      : checkText(name, outcome, match, ignores, failed),
+  );
   return verdict.compliant ? 0 : 1;
 }
 
-function checkJson(image: string, o: ScanOutcome, match: MatchResult, failed: PolicyResult[], compliant: boolean) {
+function checkJson(image: string, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome, failed: PolicyResult[], compliant: boolean) {
   const inv = o.inventory;
   return {
     image,
@@ -77,6 +83,8 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult, failed: Po
     alreadyFixed: match.covered
       ? (match.alreadyFixed ?? []).map((r) => ({ id: r.advisoryId, package: r.package, installed: r.installed, fixed: r.fixedVersion, feed: r.feed }))
       : null,
+    ignored: ignores.ignored.map(({ finding, entry }) => ({ id: finding.advisoryId, package: finding.package, reason: entry.reason, expires: entry.expires ?? null })),
+    expiredIgnores: ignores.expired.map(({ finding, entry }) => ({ id: finding.advisoryId, package: finding.package, reason: entry.reason, expired: entry.expires })),
     policies: failed.map((r) => ({
       name: r.name,
       severity: r.severity,
@@ -90,7 +98,7 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult, failed: Po
   };
 }
 
-function checkText(image: string, o: ScanOutcome, match: MatchResult, failed: PolicyResult[]): string {
+function checkText(image: string, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome, failed: PolicyResult[]): string {
   const inv = o.inventory;
   const lines = [
     `Image     ${image}`,
@@ -111,7 +119,14 @@ function checkText(image: string, o: ScanOutcome, match: MatchResult, failed: Po
     );
   }
   for (const w of inv.warnings) lines.push(`warning: ${w}`);
-  lines.push('', ...vulnerabilityLines(match), '', ...policyLines(image, failed));
+  lines.push('', ...vulnerabilityLines(match));
+  for (const { finding, entry } of ignores.ignored) {
+    lines.push(`ignored: ${finding.advisoryId} in ${finding.package}: ${entry.reason}${entry.expires ? ` (until ${entry.expires})` : ''}`);
+  }
+  for (const { finding, entry } of ignores.expired) {
+    lines.push(`warning: the ignore entry for ${finding.advisoryId} in ${finding.package} expired on ${entry.expires}: it counts again`);
+  }
+  lines.push('', ...policyLines(image, failed));
   return `${lines.join('\n')}\n`;
 }
 
