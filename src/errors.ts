@@ -56,10 +56,6 @@ export class ImagewardenError extends Error {
     if (c.key) where.push(`key ${c.key}`);
     return where.length ? `${this.message} (${where.join(', ')})` : this.message;
   }
-
-  toJSON(): { kind: ErrorKind; message: string; context: ErrorContext } {
-    return { kind: this.kind, message: this.message, context: this.context };
-  }
 }
 
 export class ConfigError extends ImagewardenError {

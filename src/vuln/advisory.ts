@@ -78,10 +78,3 @@ export interface Advisory {
   /** Requirements besides the version; absent when there are none. */
   conditions?: AdvisoryConditions;
 }
-
-/** Where a problem in a feed file is, for errors that say file and position. */
-export interface FeedPosition {
-  file: string;
-  /** Byte offset, line, JSON path or XML element: whatever the format can say. */
-  at?: string;
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AnalyzerError } from '../../src/errors';
 import type { Package } from '../../src/inventory/types';
 import { apkAnalyzer } from '../../src/scan/analyzers/apk';
+import { analyzerError } from './analyzer-test-helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'pkgdb', 'apk');
 const INSTALLED = 'lib/apk/db/installed';
@@ -33,15 +34,7 @@ function parsePackages(data: Buffer | string): Package[] {
 }
 
 function parseError(data: Buffer | string, path = INSTALLED): AnalyzerError {
-  try {
-    apkAnalyzer.parse({ path, data: Buffer.isBuffer(data) ? data : Buffer.from(data) });
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnalyzerError);
-    expect((e as AnalyzerError).kind).toBe('analyzer');
-    expect((e as AnalyzerError).context.file).toBe(path);
-    return e as AnalyzerError;
-  }
-  throw new Error('parse did not throw');
+  return analyzerError(() => apkAnalyzer.parse({ path, data: Buffer.isBuffer(data) ? data : Buffer.from(data) }), path);
 }
 
 describe('apk analyzer: paths', () => {

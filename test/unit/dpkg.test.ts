@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { AnalyzerError } from '../../src/errors';
 import type { Package } from '../../src/inventory/types';
 import { dpkgAnalyzer } from '../../src/scan/analyzers/dpkg';
+import { analyzerError } from './analyzer-test-helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'pkgdb', 'dpkg');
 const STATUS = 'var/lib/dpkg/status';
@@ -58,13 +59,7 @@ function parsePackages(path: string, data: Buffer | string): Package[] {
 }
 
 function parseError(path: string, data: Buffer | string): AnalyzerError {
-  try {
-    parsePackages(path, data);
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnalyzerError);
-    return e as AnalyzerError;
-  }
-  throw new Error('parse did not throw');
+  return analyzerError(() => parsePackages(path, data));
 }
 
 /** Distroless layout: one file per package named after it, each with an md5sums neighbour. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AnalyzerError } from '../../src/errors';
 import type { OsInfo } from '../../src/inventory/types';
 import { osReleaseAnalyzer } from '../../src/scan/analyzers/os-release';
+import { analyzerError } from './analyzer-test-helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'os-release');
 
@@ -18,15 +19,7 @@ function parseOs(path: string, data: Buffer | string): OsInfo & { rank: number }
 }
 
 function parseError(path: string, data: Buffer | string): AnalyzerError {
-  try {
-    osReleaseAnalyzer.parse({ path, data: Buffer.isBuffer(data) ? data : Buffer.from(data) });
-  } catch (e) {
-    expect(e).toBeInstanceOf(AnalyzerError);
-    expect((e as AnalyzerError).kind).toBe('analyzer');
-    expect((e as AnalyzerError).context.file).toBe(path);
-    return e as AnalyzerError;
-  }
-  throw new Error('parse did not throw');
+  return analyzerError(() => osReleaseAnalyzer.parse({ path, data: Buffer.isBuffer(data) ? data : Buffer.from(data) }), path);
 }
 
 const alpine = (version: string, prettyName: string): OsInfo => ({ id: 'alpine', version, name: 'Alpine Linux', prettyName });

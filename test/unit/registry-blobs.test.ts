@@ -38,6 +38,20 @@ function sendBytes(data: Buffer, contentLength = data.length): Handler {
   };
 }
 
+/** Sends the first `first` bytes of `data`, and the rest only once `release` is called. */
+function sendFirstBytesThenWait(data: Buffer, first: number): { handler: Handler; release: () => void } {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const handler: Handler = (_req, res) => {
+    res.writeHead(200, { 'content-length': data.length });
+    res.write(data.subarray(0, first));
+    void gate.then(() => res.end(data.subarray(first)));
+  };
+  return { handler, release: () => release() };
+}
+
 describe('blobs', () => {
   const clients = useRegistryClients();
   const serve = useServers();
@@ -52,18 +66,8 @@ describe('blobs', () => {
   });
 
   it('hands out bytes before the whole blob has been sent (it is never buffered)', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const registry = await registryWith({
-      [blobPath(BLOB_DESCRIPTOR.digest)]: (_req, res) => {
-        res.writeHead(200, { 'content-length': BLOB.length });
-        res.write(BLOB.subarray(0, 1000));
-        // The rest only follows once the client has seen the first bytes.
-        void gate.then(() => res.end(BLOB.subarray(1000)));
-      },
-    });
+    const { handler, release } = sendFirstBytesThenWait(BLOB, 1000);
+    const registry = await registryWith({ [blobPath(BLOB_DESCRIPTOR.digest)]: handler });
     const stream = await clients.make({ host: registry.host }).openBlob('team/app', BLOB_DESCRIPTOR);
     const [first] = (await once(stream, 'data')) as [Buffer];
     expect(first.length).toBeGreaterThan(0);
@@ -75,17 +79,8 @@ describe('blobs', () => {
   });
 
   it('keeps a blob stream going while another client of the same host starts on the shared HTTP layer', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const registry = await registryWith({
-      [blobPath(BLOB_DESCRIPTOR.digest)]: (_req, res) => {
-        res.writeHead(200, { 'content-length': BLOB.length });
-        res.write(BLOB.subarray(0, 1000));
-        void gate.then(() => res.end(BLOB.subarray(1000)));
-      },
-    });
+    const { handler, release } = sendFirstBytesThenWait(BLOB, 1000);
+    const registry = await registryWith({ [blobPath(BLOB_DESCRIPTOR.digest)]: handler });
     const http = new HttpClient({ retries: 0 });
     try {
       const stream = await new RegistryClient({ host: registry.host }, { http }).openBlob('team/app', BLOB_DESCRIPTOR);

@@ -26,6 +26,8 @@ export interface CheckOptions {
  */
 export async function checkCommand(ctx: CommandContext, image: string, options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
   const ref = parseReference(image);
+  // Before the scan: a policy config error should not cost a download to find.
+  const policies = resolvePolicies(ctx.config.policies.profile, ctx.config.policies.rules as PolicyConfig[], ctx.config.policies.allowedRegistries);
   const progress = options.json ? undefined : layerProgressLine();
   let outcome: ScanOutcome;
   try {
@@ -35,7 +37,6 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
   }
   const name = formatReference(ref);
   const match = matchAndRecord(outcome.image.digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
-  const policies = resolvePolicies(ctx.config.policies.profile, ctx.config.policies.rules as PolicyConfig[], ctx.config.policies.allowedRegistries);
   const ignores = applyIgnores(match.findings, ref, ctx.config.ignore, todayIn(ctx.config.timezone));
   const verdict = evaluatePolicies(policies, { image: ref, inventory: outcome.inventory, findings: match.covered ? ignores.kept : null, now: new Date() });
   const failed = verdict.results.filter((r) => r.violations.length > 0);
