@@ -4,8 +4,8 @@
  * integration project starts real registries once (global setup) for all its files.
  */
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest'] };
-// stream-json and stream-chain ship ES modules only; Node loads them from CommonJS, jest needs them transformed.
-const transformIgnorePatterns = ['/node_modules/(?!(stream-json|stream-chain)/)'];
+// These ship ES modules only; Node (>= 20.19) loads them from CommonJS, jest needs them transformed.
+const transformIgnorePatterns = ['/node_modules/(?!(stream-json|stream-chain|@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'];
 module.exports = {
   testTimeout: 120000,
   projects: [

@@ -3,11 +3,12 @@
 # (docker-registry), htpasswd for its bcrypt file (apache2-utils), the zstd CLI for zstd layers,
 # openssl for the token server's signing certificate, and for the OpenSCAP parity test the
 # `oscap` evaluator (openscap-scanner), rpm (whose librpm reads the RHEL BerkeleyDB) and
-# xz-utils (tar unpacks the rpm database fixture with it). Safe to run again: packages already
+# xz-utils (tar unpacks the rpm database fixture with it); headless chromium opens the rendered
+# report. Safe to run again: packages already
 # present are left alone and apt-get is only called when something is missing.
 set -eu
 
-PACKAGES="docker-registry apache2-utils zstd openssl openscap-scanner rpm xz-utils"
+PACKAGES="docker-registry apache2-utils zstd openssl openscap-scanner rpm xz-utils chromium"
 
 missing=""
 for package in $PACKAGES; do
