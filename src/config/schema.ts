@@ -105,6 +105,8 @@ const email = z.strictObject({
   from: z.string().min(1),
   to: z.array(z.string().min(1)).min(1),
   cc: z.array(z.string()).default([]),
+  /** Attempts per send before the report is left pending for the next run. */
+  attempts: z.number().int().positive().default(5),
 });
 
 export const configSchema = z.strictObject({
@@ -114,6 +116,12 @@ export const configSchema = z.strictObject({
     .strictObject({ sweep: cron.optional(), match: cron.optional(), feeds: cron.optional(), report: cron.optional() })
     .default({}),
   http: z.strictObject({ listen: hostPort.default('127.0.0.1:9464') }).default({ listen: '127.0.0.1:9464' }),
+  daemon: z
+    .strictObject({
+      /** After SIGTERM: how long in-flight scans may take to finish before the daemon exits anyway. */
+      shutdownGraceSeconds: z.number().positive().default(30),
+    })
+    .default({ shutdownGraceSeconds: 30 }),
   scan: z
     .strictObject({
       workers: z.number().int().positive().default(Math.max(1, os.availableParallelism())),
@@ -121,6 +129,8 @@ export const configSchema = z.strictObject({
       timeoutSeconds: z.number().positive().default(600),
       maxLayerBytes: size.default(4 * 1024 ** 3),
       maxFileBytes: size.default(512 * 1024 ** 2),
+      /** Scans in flight across all sources: the load imagewarden puts on the cluster's registries. */
+      maxConcurrentScans: z.number().int().positive().default(8),
     })
     .default({
       workers: Math.max(1, os.availableParallelism()),
@@ -128,6 +138,7 @@ export const configSchema = z.strictObject({
       timeoutSeconds: 600,
       maxLayerBytes: 4 * 1024 ** 3,
       maxFileBytes: 512 * 1024 ** 2,
+      maxConcurrentScans: 8,
     }),
   registries: z.array(registryHostSchema).default([]),
   sources: z.array(z.discriminatedUnion('type', [registrySource, openshiftSource])).default([]),
@@ -135,6 +146,8 @@ export const configSchema = z.strictObject({
   policies: z
     .strictObject({
       profile: z.enum(['default', 'hardened']).default('default'),
+      /** Whether an image that could not be assessed is denied on OpenShift like a non-compliant one. */
+      enforceUnknown: z.boolean().default(false),
       rules: z.array(policyRule).default([]),
       allowedRegistries: z
         .strictObject({
@@ -143,7 +156,7 @@ export const configSchema = z.strictObject({
         })
         .optional(),
     })
-    .default({ profile: 'default', rules: [] }),
+    .default({ profile: 'default', enforceUnknown: false, rules: [] }),
   ignore: z
     .array(
       z.strictObject({
@@ -159,9 +172,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       directory: z.string().default('./reports'),
       title: z.string().default('imagewarden'),
+      /** A feed not updated for this long is called out as stale. */
+      staleFeedHours: z.number().positive().default(48),
       email: email.optional(),
     })
-    .default({ directory: './reports', title: 'imagewarden' }),
+    .default({ directory: './reports', title: 'imagewarden', staleFeedHours: 48 }),
 });
 
 export type Config = z.output<typeof configSchema>;

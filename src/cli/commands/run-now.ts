@@ -1,11 +1,7 @@
-import { feedsJob } from '../../../jobs/feeds';
-import { matchJob } from '../../../jobs/match';
-import type { Job } from '../../../jobs/job';
+import { JOBS } from '../../../jobs';
 import { ImagewardenError } from '../../errors';
 import type { CommandContext } from '../context';
 
-/** The jobs this version can run, in the order `all` runs them: fresh feeds first, then the match. */
-const JOBS: readonly Job<object>[] = [feedsJob, matchJob];
 
 /** `run-now [--job NAME|all]`: runs jobs once, prints their summaries, exits 0 when they ran. */
 export async function runNowCommand(ctx: CommandContext, options: { job?: string }, out: NodeJS.WritableStream): Promise<number> {

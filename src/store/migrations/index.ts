@@ -146,4 +146,112 @@ export const migrations: readonly Migration[] = [
     name: 'rpm signing key of each package',
     sql: `ALTER TABLE packages ADD COLUMN signature_key_id TEXT;`,
   },
+  {
+    version: 4,
+    name: 'verdicts per digest and their history; where each image was found',
+    sql: `
+      ALTER TABLE images ADD COLUMN source TEXT;
+      ALTER TABLE images ADD COLUMN namespace TEXT;
+
+      CREATE TABLE verdicts (
+        digest          TEXT PRIMARY KEY,
+        state           TEXT NOT NULL CHECK (state IN ('compliant', 'non-compliant', 'unknown')),
+        failed_policies TEXT NOT NULL,
+        summary         TEXT NOT NULL,
+        reason          TEXT,
+        inputs          TEXT NOT NULL,
+        evaluated_at    TEXT NOT NULL,
+        changed_at      TEXT NOT NULL
+      );
+
+      CREATE TABLE verdict_changes (
+        id         INTEGER PRIMARY KEY,
+        digest     TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        from_state TEXT,
+        to_state   TEXT NOT NULL,
+        cause      TEXT NOT NULL,
+        detail     TEXT NOT NULL
+      );
+      CREATE INDEX verdict_changes_by_at ON verdict_changes(at);
+      CREATE INDEX verdict_changes_by_digest ON verdict_changes(digest, at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'OpenShift annotations as last set, and the audit of every change',
+    sql: `
+      CREATE TABLE annotations (
+        source      TEXT NOT NULL,
+        image_name  TEXT NOT NULL,
+        deny        INTEGER NOT NULL,
+        annotations TEXT NOT NULL,
+        patched_at  TEXT NOT NULL,
+        PRIMARY KEY (source, image_name)
+      );
+
+      CREATE TABLE enforcement_audit (
+        id         INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        image_name TEXT NOT NULL,
+        action     TEXT NOT NULL CHECK (action IN ('deny', 'allow', 'update')),
+        dry_run    INTEGER NOT NULL,
+        patch      TEXT NOT NULL,
+        outcome    TEXT NOT NULL CHECK (outcome IN ('applied', 'dry-run', 'failed')),
+        message    TEXT
+      );
+      CREATE INDEX enforcement_audit_by_at ON enforcement_audit(at);
+    `,
+  },
+  {
+    version: 6,
+    name: 'job runs',
+    sql: `
+      CREATE TABLE job_runs (
+        id          INTEGER PRIMARY KEY,
+        job         TEXT NOT NULL,
+        trigger     TEXT NOT NULL CHECK (trigger IN ('schedule', 'run-now')),
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+        summary     TEXT,
+        error       TEXT
+      );
+      CREATE INDEX job_runs_by_job ON job_runs(job, started_at);
+    `,
+  },
+  {
+    version: 7,
+    name: 'daily compliance snapshots, rendered reports and their delivery',
+    sql: `
+      CREATE TABLE compliance_snapshots (
+        day           TEXT PRIMARY KEY,
+        at            TEXT NOT NULL,
+        images        INTEGER NOT NULL,
+        compliant     INTEGER NOT NULL,
+        non_compliant INTEGER NOT NULL,
+        unknown       INTEGER NOT NULL
+      );
+
+      CREATE TABLE reports (
+        day         TEXT PRIMARY KEY,
+        rendered_at TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        summary     TEXT NOT NULL
+      );
+
+      CREATE TABLE report_deliveries (
+        day             TEXT PRIMARY KEY REFERENCES reports(day),
+        recipients      TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('pending', 'sent')),
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        last_attempt_at TEXT,
+        sent_at         TEXT,
+        message_id      TEXT
+      );
+    `,
+  },
 ];

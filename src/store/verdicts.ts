@@ -1,0 +1,127 @@
+import { causeOf, type FailedPolicy, type SeveritySummary, type Verdict, type VerdictCause, type VerdictInputs, type VerdictState } from '../policy/verdict';
+import type { Db } from './database';
+
+export interface StoredVerdict extends Verdict {
+  evaluatedAt: string;
+  /** When the state or the set of failed policies last changed. */
+  changedAt: string;
+}
+
+export interface VerdictChange {
+  digest: string;
+  at: string;
+  from: VerdictState | null;
+  to: VerdictState;
+  cause: VerdictCause;
+  /** Failed policy names before and after, and for `unknown` the reason. */
+  detail: { failedBefore: string[]; failedAfter: string[]; reason?: string };
+}
+
+export interface RecordOutcome {
+  changed: boolean;
+  previous?: StoredVerdict;
+  change?: VerdictChange;
+}
+
+interface VerdictRow {
+  digest: string;
+  state: VerdictState;
+  failed_policies: string;
+  summary: string;
+  reason: string | null;
+  inputs: string;
+  evaluated_at: string;
+  changed_at: string;
+}
+
+interface ChangeRow {
+  digest: string;
+  at: string;
+  from_state: VerdictState | null;
+  to_state: VerdictState;
+  cause: VerdictCause;
+  detail: string;
+}
+
+/**
+ * The current verdict per image digest and the history of its changes. A change is recorded
+ * when the state or the failed policies differ from the stored verdict, with the input that
+ * explains it (new image, feed data, policy change, expired ignore, scan failure).
+ */
+export class VerdictStore {
+  constructor(private readonly db: Db) {}
+
+  get(digest: string): StoredVerdict | undefined {
+    const row = this.db.prepare<[string], VerdictRow>('SELECT * FROM verdicts WHERE digest = ?').get(digest);
+    return row && fromRow(row);
+  }
+
+  all(): StoredVerdict[] {
+    return this.db.prepare<[], VerdictRow>('SELECT * FROM verdicts ORDER BY digest').all().map(fromRow);
+  }
+
+  counts(): Record<VerdictState, number> {
+    const counts: Record<VerdictState, number> = { compliant: 0, 'non-compliant': 0, unknown: 0 };
+    for (const r of this.db.prepare<[], { state: VerdictState; n: number }>('SELECT state, count(*) AS n FROM verdicts GROUP BY state').all()) counts[r.state] = r.n;
+    return counts;
+  }
+
+  /** Stores `next` as the digest's verdict; records a change row when it differs from the stored one. */
+  record(next: Verdict, now = new Date()): RecordOutcome {
+    const at = now.toISOString();
+    return this.db.transaction((): RecordOutcome => {
+      const previous = this.get(next.digest);
+      const failedBefore = previous?.failedPolicies.map((p) => p.name).sort() ?? [];
+      const failedAfter = next.failedPolicies.map((p) => p.name).sort();
+      const changed = !previous || previous.state !== next.state || failedBefore.join('\0') !== failedAfter.join('\0');
+      const changedAt = changed ? at : previous.changedAt;
+      this.db
+        .prepare(
+          `INSERT INTO verdicts (digest, state, failed_policies, summary, reason, inputs, evaluated_at, changed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (digest) DO UPDATE SET state = excluded.state, failed_policies = excluded.failed_policies, summary = excluded.summary,
+             reason = excluded.reason, inputs = excluded.inputs, evaluated_at = excluded.evaluated_at, changed_at = excluded.changed_at`,
+        )
+        .run(next.digest, next.state, JSON.stringify(next.failedPolicies), JSON.stringify(next.summary), next.reason ?? null, JSON.stringify(next.inputs), at, changedAt);
+      if (!changed) return { changed, previous };
+      const change: VerdictChange = {
+        digest: next.digest,
+        at,
+        from: previous?.state ?? null,
+        to: next.state,
+        cause: causeOf(previous, next),
+        detail: { failedBefore, failedAfter, ...(next.reason !== undefined && { reason: next.reason }) },
+      };
+      this.db
+        .prepare('INSERT INTO verdict_changes (digest, at, from_state, to_state, cause, detail) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(change.digest, change.at, change.from, change.to, change.cause, JSON.stringify(change.detail));
+      return { changed, previous, change };
+    })();
+  }
+
+  history(digest: string): VerdictChange[] {
+    return this.db.prepare<[string], ChangeRow>('SELECT * FROM verdict_changes WHERE digest = ? ORDER BY at, id').all(digest).map(changeFromRow);
+  }
+
+  /** Changes with `from <= at < to` (ISO timestamps), oldest first. */
+  changesBetween(from: string, to: string): VerdictChange[] {
+    return this.db.prepare<[string, string], ChangeRow>('SELECT * FROM verdict_changes WHERE at >= ? AND at < ? ORDER BY at, id').all(from, to).map(changeFromRow);
+  }
+}
+
+function fromRow(r: VerdictRow): StoredVerdict {
+  return {
+    digest: r.digest,
+    state: r.state,
+    failedPolicies: JSON.parse(r.failed_policies) as FailedPolicy[],
+    summary: JSON.parse(r.summary) as SeveritySummary | null,
+    ...(r.reason !== null && { reason: r.reason }),
+    inputs: JSON.parse(r.inputs) as VerdictInputs,
+    evaluatedAt: r.evaluated_at,
+    changedAt: r.changed_at,
+  };
+}
+
+function changeFromRow(r: ChangeRow): VerdictChange {
+  return { digest: r.digest, at: r.at, from: r.from_state, to: r.to_state, cause: r.cause, detail: JSON.parse(r.detail) as VerdictChange['detail'] };
+}
