@@ -37,6 +37,8 @@ export interface ScanDependencies {
   /** Layers of one image downloaded at once. */
   layerConcurrency?: number;
   onLayerProgress?: (p: LayerProgress) => void;
+  /** The source (and OpenShift namespace) the image was found in, stored with its images row. */
+  foundIn?: { source?: string; namespace?: string };
 }
 
 export interface ScanOutcome {
@@ -60,7 +62,7 @@ export async function indexImage(ref: ImageReference, deps: ScanDependencies): P
   try {
     const target = await deps.client.resolve(ref, deps.platform);
     resolved = target;
-    const image = indexedImage(ref, target);
+    const image = { ...indexedImage(ref, target), ...deps.foundIn };
     if (deps.images.hasInventory(target.manifestDigest, deps.analyzerVersion)) {
       deps.images.saveScan(image, deps.analyzerVersion, undefined);
       return { image, inventory: deps.images.getInventory(target.manifestDigest)!, reused: true, layersDownloaded: 0, blobBytes: 0 };
@@ -83,6 +85,7 @@ export async function indexImage(ref: ImageReference, deps: ScanDependencies): P
       message: error.describe(),
       layer: error.context.layer,
       file: error.context.file,
+      ...deps.foundIn,
     });
     throw error;
   }

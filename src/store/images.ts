@@ -5,6 +5,10 @@ export interface ImageLocation {
   registry: string;
   repository: string;
   tag?: string;
+  /** The configured source that found it; absent for `check`. */
+  source?: string;
+  /** OpenShift namespace of the image stream. */
+  namespace?: string;
 }
 
 export interface IndexedImage extends ImageLocation {
@@ -144,6 +148,28 @@ export class ImageStore {
     };
   }
 
+  /** Records that a tag points at a digest indexed before: nothing was pulled, the sighting counts. */
+  recordSighting(loc: ImageLocation & { digest: string }, now = new Date()): void {
+    this.upsertImage(loc, 'scanned', null, now.toISOString());
+  }
+
+  /** Every place a digest was seen: what tag- and namespace-dependent policies are evaluated on. */
+  sightingsOf(digest: string): (ImageLocation & { digest: string })[] {
+    return this.db
+      .prepare<[string], { registry: string; repository: string; tag: string; source: string | null; namespace: string | null }>(
+        'SELECT registry, repository, tag, source, namespace FROM images WHERE digest = ? ORDER BY id',
+      )
+      .all(digest)
+      .map((r) => ({
+        registry: r.registry,
+        repository: r.repository,
+        ...(r.tag !== '' && { tag: r.tag }),
+        ...(r.source !== null && { source: r.source }),
+        ...(r.namespace !== null && { namespace: r.namespace }),
+        digest,
+      }));
+  }
+
   /** Records a successful scan: the image row, its inventory and packages, in one transaction. */
   saveScan(image: IndexedImage, analyzerVersion: string, inventory: Inventory | undefined, now = new Date()): void {
     const at = now.toISOString();
@@ -229,13 +255,17 @@ export class ImageStore {
   private upsertImage(image: ImageLocation & { digest: string; indexDigest?: string; platform?: string }, status: 'scanned' | 'failed', error: string | null, at: string): void {
     this.db
       .prepare(
-        `INSERT INTO images (registry, repository, tag, digest, index_digest, platform, first_seen, last_seen, scan_status, last_error)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO images (registry, repository, tag, digest, index_digest, platform, first_seen, last_seen, scan_status, last_error, source, namespace)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (registry, repository, tag, digest) DO UPDATE SET
-           index_digest = excluded.index_digest, platform = COALESCE(excluded.platform, images.platform),
-           last_seen = excluded.last_seen, scan_status = excluded.scan_status, last_error = excluded.last_error`,
+           index_digest = COALESCE(excluded.index_digest, images.index_digest), platform = COALESCE(excluded.platform, images.platform),
+           last_seen = excluded.last_seen, scan_status = excluded.scan_status, last_error = excluded.last_error,
+           source = COALESCE(excluded.source, images.source), namespace = COALESCE(excluded.namespace, images.namespace)`,
       )
-      .run(image.registry, image.repository, image.tag ?? '', image.digest, image.indexDigest ?? null, image.platform ?? null, at, at, status, error);
+      .run(
+        image.registry, image.repository, image.tag ?? '', image.digest, image.indexDigest ?? null, image.platform ?? null, at, at, status, error,
+        image.source ?? null, image.namespace ?? null,
+      );
   }
 }
 
