@@ -1,7 +1,6 @@
-import { AdvisoryStore } from '../src/store/advisories';
-import { FindingStore } from '../src/store/findings';
+import { VerdictRecorder } from '../src/policy/verdict-recorder';
 import { ImageStore } from '../src/store/images';
-import { AdvisoryIndex, matchInventory } from '../src/vuln/matcher';
+import { recordComplianceSnapshot } from '../src/store/snapshots';
 import type { Job } from './job';
 
 export interface MatchSummary {
@@ -11,48 +10,49 @@ export interface MatchSummary {
   findings: number;
   added: number;
   removed: number;
+  verdictsChanged: number;
+  compliant: number;
+  nonCompliant: number;
+  unknown: number;
 }
 
 /**
- * Re-matches every stored inventory against the advisories imported now, without a single
- * registry request: a CVE published today turns yesterday's images vulnerable here.
+ * Re-matches every stored inventory against the advisories imported now and re-evaluates its
+ * verdict, without a single registry request: a CVE published today turns yesterday's images
+ * non-compliant here, and the next sweep enforces it.
  */
 export const matchJob: Job<MatchSummary> = {
   name: 'match',
   async run(ctx) {
+    const recorder = new VerdictRecorder(ctx.db, ctx.config);
     const images = new ImageStore(ctx.db);
-    const advisories = new AdvisoryStore(ctx.db);
-    const findings = new FindingStore(ctx.db);
-    const index = new AdvisoryIndex(advisories.advisories(), advisories.feeds().flatMap((f) => f.namespaces));
-    const summary: MatchSummary = { inventories: 0, matched: 0, notCovered: 0, findings: 0, added: 0, removed: 0 };
-    let batch: { digest: string; result: ReturnType<typeof matchInventory> }[] = [];
-    // Findings are written a few hundred inventories per transaction: one commit per image
-    // would cost more than the matching.
-    const flush = ctx.db.transaction(() => {
-      const at = new Date();
-      for (const { digest, result } of batch) {
-        const changes = findings.replace(digest, result.findings, at);
-        summary.added += changes.added;
-        summary.removed += changes.removed;
+    const summary: MatchSummary = { inventories: 0, matched: 0, notCovered: 0, findings: 0, added: 0, removed: 0, verdictsChanged: 0, compliant: 0, nonCompliant: 0, unknown: 0 };
+    const digests = images.indexedDigests();
+    // A few hundred digests per transaction: one commit per image would cost more than the matching.
+    const assessBatch = ctx.db.transaction((batch: string[]) => {
+      for (const digest of batch) {
+        const r = recorder.assess(digest);
+        summary.inventories++;
+        if (r.match.covered) summary.matched++;
+        else summary.notCovered++;
+        summary.findings += r.match.findings;
+        summary.added += r.match.added;
+        summary.removed += r.match.removed;
+        if (r.change) summary.verdictsChanged++;
       }
-      batch = [];
     });
-    for (const { digest, inventory } of images.matchInputs()) {
-      summary.inventories++;
-      const result = matchInventory(inventory, index);
-      if (!result.covered) {
-        summary.notCovered++;
-        continue;
-      }
-      summary.matched++;
-      summary.findings += result.findings.length;
-      batch.push({ digest, result });
-      if (batch.length >= 500) flush();
+    for (let i = 0; i < digests.length; i += 500) {
+      if (ctx.signal?.aborted) break;
+      assessBatch(digests.slice(i, i + 500));
     }
-    flush();
+    const snapshot = recordComplianceSnapshot(ctx.db, new Date(), ctx.config.timezone);
+    summary.compliant = snapshot.compliant;
+    summary.nonCompliant = snapshot.nonCompliant;
+    summary.unknown = snapshot.unknown;
     ctx.log(
       `match: ${summary.matched} of ${summary.inventories} inventories matched (${summary.notCovered} with no feed for their OS), ` +
-        `${summary.findings} findings, ${summary.added} new, ${summary.removed} gone`,
+        `${summary.findings} findings, ${summary.added} new, ${summary.removed} gone; ${summary.verdictsChanged} verdicts changed ` +
+        `(${summary.compliant} compliant, ${summary.nonCompliant} non-compliant, ${summary.unknown} unknown)`,
     );
     return summary;
   },

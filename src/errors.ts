@@ -5,6 +5,8 @@
  */
 export interface ErrorContext {
   image?: string;
+  /** The manifest digest, once resolved: what a verdict on a failed scan is stored under. */
+  digest?: string;
   registry?: string;
   layer?: string;
   file?: string;
@@ -24,7 +26,7 @@ export type RegistryErrorKind =
   | 'digest-mismatch'
   | 'blob-truncated';
 
-export type ErrorKind = RegistryErrorKind | 'config' | 'reference' | 'layer' | 'analyzer' | 'feed' | 'store';
+export type ErrorKind = RegistryErrorKind | 'config' | 'reference' | 'layer' | 'analyzer' | 'feed' | 'store' | 'mail' | 'openshift' | 'job' | 'report';
 
 export class ImagewardenError extends Error {
   readonly kind: ErrorKind;
@@ -109,6 +111,70 @@ export class FeedError extends ImagewardenError {
 export class StoreError extends ImagewardenError {
   constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
     super('store', message, context, options);
+  }
+}
+
+/** Where an SMTP exchange failed: reaching the server (TCP, TLS, greeting), logging in, or handing over the message. */
+export type MailStage = 'connect' | 'auth' | 'send';
+
+/**
+ * The report could not be mailed. Names the server and the stage, keeps the server's reply, and
+ * says whether trying again later can succeed (a refused connection or a 4xx reply) or not (a 5xx
+ * rejection, bad credentials, a certificate that does not verify).
+ */
+export class MailError extends ImagewardenError {
+  readonly server: string;
+  readonly stage: MailStage;
+  readonly reply?: string;
+  readonly responseCode?: number;
+  readonly transient: boolean;
+
+  constructor(
+    message: string,
+    details: { server: string; stage: MailStage; transient: boolean; reply?: string; responseCode?: number },
+    options?: { cause?: unknown },
+  ) {
+    super('mail', message, {}, options);
+    this.server = details.server;
+    this.stage = details.stage;
+    this.transient = details.transient;
+    this.reply = details.reply;
+    this.responseCode = details.responseCode;
+  }
+}
+
+/**
+ * The OpenShift (Kubernetes) API refused or failed a request. `status` and `reason` come from the
+ * API's Status object (403 Forbidden, 404 NotFound, 409 Conflict…); absent when it was never reached.
+ */
+export class OpenShiftError extends ImagewardenError {
+  readonly status?: number;
+  readonly reason?: string;
+  readonly namespace?: string;
+  constructor(
+    message: string,
+    context: ErrorContext & { status?: number; reason?: string; namespace?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    const { status, reason, namespace, ...rest } = context;
+    super('openshift', message, rest, options);
+    this.status = status;
+    this.reason = reason;
+    this.namespace = namespace;
+  }
+}
+
+/** A job that could not be run: e.g. another run of it is still in progress. */
+export class JobError extends ImagewardenError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('job', message, context, options);
+  }
+}
+
+/** A report that cannot be rendered (template) or archived (file system). */
+export class ReportError extends ImagewardenError {
+  constructor(message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('report', message, context, options);
   }
 }
 

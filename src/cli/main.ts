@@ -4,7 +4,10 @@ import { isImagewardenError, messageOf } from '../errors';
 import { checkCommand } from './commands/check';
 import { imagesCommand } from './commands/images';
 import { feedsImportCommand, feedsListCommand, feedsUpdateCommand } from './commands/feeds';
+import { reportCommand } from './commands/report';
 import { runNowCommand } from './commands/run-now';
+import { daemonCommand } from './commands/daemon';
+import { JOBS } from '../../jobs';
 import { CommandContext, type GlobalOptions } from './context';
 
 /** Exit codes are a contract (DESIGN.md): 0 done, 1 non-compliant (check), 2 error. */
@@ -30,9 +33,12 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 
   const check = program
     .command('check')
-    .description('scan one image now and print its OS and packages')
+    .description('scan one image now and check it against the policies, as roxctl image check does (exit 1: an enforced policy failed)')
     .argument('<image>', 'host[:port]/repo[:tag][@sha256:…]')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object (same as --output json)')
+    .option('--output <format>', 'table, json, sarif (SARIF 2.1.0) or junit (JUnit XML)', 'table')
+    .option('--namespace <name>', 'evaluate as deployed in this OpenShift namespace (namespace-scoped allowed registries and policies)')
+    .option('--policy <file>', 'evaluate the policies (and ignore list) of this YAML file instead of the config\'s; the verdict is not stored')
     .option('--platform <os/arch[/variant]>', 'entry of a multi-arch index to scan (default: scan.platform)');
   check.action((image: string) => withContext(check, (ctx) => checkCommand(ctx, image, check.opts(), out))());
 
@@ -52,8 +58,24 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
   const feedsList = feeds.command('list').description('list imported feeds').option('--json', 'print JSON');
   feedsList.action(() => withContext(feedsList, (ctx) => feedsListCommand(ctx, feedsList.opts(), out))());
 
-  const runNow = program.command('run-now').description('run jobs once and print their summaries').option('--job <name>', 'feeds, match, or all', 'all');
+  const runNow = program
+    .command('run-now')
+    .description('run jobs once and print their summaries')
+    .option('--job <name>', `${JOBS.map((j) => j.name).join(', ')}, or all`, 'all')
+    .option('--source <name>', 'limit a sweep to this configured source');
   runNow.action(() => withContext(runNow, (ctx) => runNowCommand(ctx, runNow.opts(), out))());
+
+  const report = program
+    .command('report')
+    .description("render (and mail) a day's compliance report; it is archived under report.directory")
+    .option('--out <file>', 'also write the report (or the export) to this file')
+    .option('--email', 'mail the report to report.email')
+    .option('--date <YYYY-MM-DD>', 'a past day, rebuilt from the stored history (default: today in the configured timezone)')
+    .option('--format <format>', 'html, json or csv (one row per image reference)', 'html');
+  report.action(() => withContext(report, (ctx) => reportCommand(ctx, report.opts(), out))());
+
+  const daemon = program.command('daemon').description('run the scheduled jobs until SIGTERM, serving /healthz /readyz /metrics');
+  daemon.action(() => withContext(daemon, (ctx) => daemonCommand(ctx))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

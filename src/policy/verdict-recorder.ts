@@ -45,7 +45,7 @@ export class VerdictRecorder {
   ) {
     const { profile, rules, allowedRegistries } = config.policies;
     this.policies = resolvePolicies(profile, rules as PolicyConfig[], allowedRegistries);
-    this.fingerprint = policyFingerprint({ profile, rules, allowedRegistries });
+    this.fingerprint = policyFingerprint({ profile, rules, allowedRegistries, ignore: config.ignore });
     this.images = new ImageStore(db);
     this.findings = new FindingStore(db);
     this.verdicts = new VerdictStore(db);

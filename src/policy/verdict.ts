@@ -128,13 +128,15 @@ export function causeOf(previous: Verdict | undefined, next: Verdict): VerdictCa
   if (next.state === 'unknown' && next.reason !== undefined) return previous ? 'scan-failed' : 'new-image';
   if (!previous) return 'new-image';
   if (previous.state === 'unknown') return 'scanned';
-  if (previous.inputs.policies !== next.inputs.policies) return 'policy-change';
+  // Before the policy check: an ignore entry that lapsed is the more precise reason, even when
+  // the config was edited in the same run.
   if (next.inputs.expiredIgnores.some((e) => !previous.inputs.expiredIgnores.includes(e))) return 'ignore-expired';
+  if (previous.inputs.policies !== next.inputs.policies) return 'policy-change';
   if (previous.inputs.findings !== next.inputs.findings) return 'feed-data';
   return 'reevaluated';
 }
 
-/** A stable hash of what decides policies: a change to it is a "policy change" in the history. */
+/** A stable hash of what decides policies (rules and the ignore list): a change to it is a "policy change" in the history. */
 export function policyFingerprint(policies: unknown): string {
   return fingerprint(policies);
 }

@@ -73,7 +73,7 @@ export async function indexImage(ref: ImageReference, deps: ScanDependencies): P
     deps.images.saveScan(image, deps.analyzerVersion, inventory);
     return { image, inventory, reused: false, layersDownloaded, blobBytes };
   } catch (e) {
-    const error = withImage(e, imageName, ref.registry);
+    const error = withImage(e, imageName, ref.registry).withContext(resolved ? { digest: resolved.manifestDigest } : {});
     deps.images.saveFailure({
       registry: ref.registry,
       repository: ref.repository,

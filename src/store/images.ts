@@ -1,4 +1,5 @@
 import type { ImageConfigSummary, Inventory, OsInfo, Package, PackageDatabase } from '../inventory/types';
+import type { VerdictState } from '../policy/verdict';
 import type { Db } from './database';
 
 export interface ImageLocation {
@@ -43,6 +44,11 @@ export interface ImageRow {
   packageCount: number | null;
   /** Null until the inventory was matched against a feed that covers its OS. */
   vulnerabilities: { total: number; critical: number; high: number; fixable: number; matchedAt: string } | null;
+  source: string | null;
+  namespace: string | null;
+  /** The digest's verdict; `unknown` when it was never assessed (a failed or missing scan), never compliant. */
+  verdict: VerdictState;
+  failedPolicies: string[];
 }
 
 interface InventoryRow {
@@ -148,6 +154,11 @@ export class ImageStore {
     };
   }
 
+  /** Digests with an inventory and at least one place they were seen: what a re-match re-assesses. */
+  indexedDigests(): string[] {
+    return this.db.prepare<[], string>('SELECT digest FROM inventories WHERE digest IN (SELECT digest FROM images) ORDER BY digest').pluck().all();
+  }
+
   /** Records that a tag points at a digest indexed before: nothing was pulled, the sighting counts. */
   recordSighting(loc: ImageLocation & { digest: string }, now = new Date()): void {
     this.upsertImage(loc, 'scanned', null, now.toISOString());
@@ -202,6 +213,7 @@ export class ImageStore {
         registry: string; repository: string; tag: string; digest: string; platform: string | null; scan_status: 'scanned' | 'failed';
         last_error: string | null; first_seen: string; last_seen: string; os: string | null; inventory: string | null; package_count: number;
         matched_at: string | null; vulnerabilities: number; critical: number; high: number; fixable: number;
+        source: string | null; namespace: string | null; state: VerdictState | null; failed_policies: string | null;
       }>(
         `SELECT i.registry, i.repository, i.tag, i.digest, i.platform, i.scan_status, i.last_error, i.first_seen, i.last_seen, inv.os, inv.digest AS inventory,
                 (SELECT count(*) FROM packages p WHERE p.inventory_digest = inv.digest) AS package_count,
@@ -209,8 +221,9 @@ export class ImageStore {
                 (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest) AS vulnerabilities,
                 (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.severity = 'Critical') AS critical,
                 (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.severity = 'High') AS high,
-                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.state = 'fixed') AS fixable
-           FROM images i LEFT JOIN inventories inv ON inv.digest = i.digest
+                (SELECT count(*) FROM findings f WHERE f.inventory_digest = inv.digest AND f.state = 'fixed') AS fixable,
+                i.source, i.namespace, v.state, v.failed_policies
+           FROM images i LEFT JOIN inventories inv ON inv.digest = i.digest LEFT JOIN verdicts v ON v.digest = i.digest
           ORDER BY i.registry, i.repository, i.tag, i.digest`,
       )
       .all();
@@ -228,6 +241,10 @@ export class ImageStore {
       packageCount: r.inventory === null ? null : r.package_count,
       vulnerabilities:
         r.matched_at === null ? null : { total: r.vulnerabilities, critical: r.critical, high: r.high, fixable: r.fixable, matchedAt: r.matched_at },
+      source: r.source,
+      namespace: r.namespace,
+      verdict: r.state ?? 'unknown',
+      failedPolicies: r.failed_policies ? (JSON.parse(r.failed_policies) as { name: string }[]).map((p) => p.name) : [],
     }));
   }
 

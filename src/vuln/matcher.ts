@@ -18,6 +18,10 @@ export interface Finding {
   feed: string;
   namespace: string;
   title?: string;
+  /** The highest CVSS base score the feed gives, for policies with a score threshold. */
+  cvss?: number;
+  /** When the advisory (for a fixed one: the fix) was published, YYYY-MM-DD or ISO time. */
+  published?: string;
 }
 
 /** A vendor's statement that an installed package is not affected: why something is not reported. */
@@ -128,6 +132,9 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, in
     if (hit.fixedVersion !== undefined) finding.fixedVersion = hit.fixedVersion;
     if (advisory.vendorSeverity !== undefined) finding.vendorSeverity = advisory.vendorSeverity;
     if (advisory.title !== undefined) finding.title = advisory.title;
+    const score = maxScore(advisory);
+    if (score !== undefined) finding.cvss = score;
+    if (advisory.published !== undefined) finding.published = advisory.published;
     findings.push(finding);
   };
   const notAffected: Dismissal[] = [];
@@ -159,6 +166,12 @@ export function matchInventory(inventory: Pick<Inventory, 'os' | 'packages'>, in
 // localeCompare costs microseconds a call; this runs for every finding of every image.
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function maxScore(advisory: Advisory): number | undefined {
+  let max: number | undefined;
+  for (const c of advisory.cvss ?? []) if (c.score !== undefined && (max === undefined || c.score > max)) max = c.score;
+  return max;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { Critical: 0, High: 1, Medium: 2, Low: 3, Unknown: 4 };

@@ -71,7 +71,8 @@ describe('resolvePolicies', () => {
 
   it('names the exact key of an unknown option, a bad option value or an unknown rule', () => {
     const bad = (p: PolicyConfig) => configError(() => resolvePolicies('default', [{ name: 'ok', rule: 'latest-tag', enforcement: 'inform' }, p]));
-    expect(bad({ name: 'v', rule: 'vulnerabilities', enforcement: 'enforce', fixAgeDays: 3 }).context.key).toBe('policies.rules[1].fixAgeDays');
+    expect(bad({ name: 'v', rule: 'vulnerabilities', enforcement: 'enforce', fixAge: 3 }).context.key).toBe('policies.rules[1].fixAge');
+    expect(bad({ name: 'v', rule: 'vulnerabilities', enforcement: 'enforce', cvssAtLeast: 11 }).context.key).toBe('policies.rules[1].cvssAtLeast');
     expect(bad({ name: 'a', rule: 'image-age', enforcement: 'enforce', maxDays: -1 }).context.key).toBe('policies.rules[1].maxDays');
     expect(bad({ name: 'r', rule: 'no-such-rule', enforcement: 'enforce' }).message).toMatch(/^policies\.rules\[1\]\.rule: unknown rule "no-such-rule"/);
     expect(bad({ name: 'l', rule: 'latest-tag', enforcement: 'enforce', severity: 'Severe' }).context.key).toBe('policies.rules[1].severity');

@@ -66,9 +66,31 @@ describe('vulnerabilities rule', () => {
   });
 
   it('rejects unknown options with their name', () => {
-    const r = vulnerabilitiesRule.options.safeParse({ cvssAtLeast: 7 });
+    const r = vulnerabilitiesRule.options.safeParse({ cvssMinimum: 7 });
     expect(r.success).toBe(false);
-    expect(JSON.stringify(r.error?.issues)).toContain('cvssAtLeast');
+    expect(JSON.stringify(r.error?.issues)).toContain('cvssMinimum');
+  });
+
+  it('with cvssAtLeast fails only findings scored at or above it, and those without a score', () => {
+    const scored = [
+      { ...finding('CVE-2021-0001', 'High', 'fixed', '2'), cvss: 7.5 },
+      { ...finding('CVE-2021-0002', 'High', 'fixed', '2'), cvss: 6.9 },
+      finding('CVE-2021-0003', 'High', 'fixed', '2'),
+    ];
+    const v = vulnerabilitiesRule.evaluate(subject({ findings: scored }), parse({ cvssAtLeast: 7 }));
+    expect(v.map((x) => x.advisoryId)).toEqual(['CVE-2021-0001', 'CVE-2021-0003']);
+  });
+
+  it('with fixAgeDays fails only fixes published at least that many days before now, and undated ones', () => {
+    // now is 2024-03-01
+    const dated = [
+      { ...finding('CVE-2022-0001', 'High', 'fixed', '2'), published: '2024-01-30' },
+      { ...finding('CVE-2022-0002', 'High', 'fixed', '2'), published: '2024-02-20T10:00:00Z' },
+      finding('CVE-2022-0003', 'High', 'fixed', '2'),
+    ];
+    const v = vulnerabilitiesRule.evaluate(subject({ findings: dated }), parse({ fixAgeDays: 30 }));
+    expect(v.map((x) => x.advisoryId)).toEqual(['CVE-2022-0001', 'CVE-2022-0003']);
+    expect(vulnerabilitiesRule.evaluate(subject({ findings: dated }), parse({ fixAgeDays: 0 }))).toHaveLength(3);
   });
 });
 

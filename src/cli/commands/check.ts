@@ -1,55 +1,134 @@
+import { loadPolicyFile } from '../../config/policy-file';
+import { ConfigError, StoreError, isImagewardenError, messageOf } from '../../errors';
 import type { Inventory } from '../../inventory/types';
+import { resolvePolicies, type PolicyConfig } from '../../policy/evaluate';
+import { todayIn, type IgnoreOutcome } from '../../policy/ignore';
+import type { PolicyResult } from '../../policy/rule';
+import { assessImage, type Assessment } from '../../policy/verdict';
+import { VerdictRecorder } from '../../policy/verdict-recorder';
 import { formatReference, parseReference } from '../../registry/reference';
+import type { ImageReference } from '../../registry/types';
 import { indexImage, type ScanOutcome } from '../../scan/scan-image';
 import { AdvisoryStore } from '../../store/advisories';
 import { FindingStore } from '../../store/findings';
 import { matchAndRecord } from '../../vuln/match-inventory';
 import type { MatchResult } from '../../vuln/matcher';
-import { evaluatePolicies, resolvePolicies, type PolicyConfig } from '../../policy/evaluate';
-import { applyIgnores, todayIn, type IgnoreOutcome } from '../../policy/ignore';
-import type { PolicyResult } from '../../policy/rule';
 import type { CommandContext } from '../context';
+import type { CheckFailure, CheckReport } from '../output/check-report';
+import { toJUnit } from '../output/junit';
+import { toSarif } from '../output/sarif';
 import { layerProgressLine } from '../progress';
 import { renderTable } from '../table';
+import { IMAGEWARDEN_VERSION } from '../version';
 
 export interface CheckOptions {
   json?: boolean;
+  output?: string;
   platform?: string;
+  policy?: string;
+  namespace?: string;
 }
+
+const OUTPUTS = ['table', 'json', 'sarif', 'junit'] as const;
+type Output = (typeof OUTPUTS)[number];
 
 /**
  * `check IMAGE`: indexes one image now, matches it against the imported feeds, evaluates the
  * policies and prints, as `roxctl image check` does, each failed policy with its violations.
- * When no imported feed covers the image's OS the JSON says `vulnerabilities: null` rather
- * than an empty list, and the vulnerability policy fails as "cannot be evaluated": an image
- * nobody could check never passes the gate. Exit 1 when an enforce-mode policy fails.
+ * The verdict is stored with the digest's history (unless `--policy` names an ad-hoc policy
+ * file: its verdict is printed, not stored). When no imported feed covers the image's OS the
+ * JSON says `vulnerabilities: null` rather than an empty list, and the vulnerability policy
+ * fails as "cannot be evaluated". A scan that fails leaves the digest `unknown` (exit 2), never
+ * compliant. Exit 1 when an enforce-mode policy fails for this reference.
  */
 export async function checkCommand(ctx: CommandContext, image: string, options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
+  const output = outputOf(options);
   const ref = parseReference(image);
+  const name = formatReference(ref);
   // Before the scan: a policy config error should not cost a download to find.
-  const policies = resolvePolicies(ctx.config.policies.profile, ctx.config.policies.rules as PolicyConfig[], ctx.config.policies.allowedRegistries);
-  const progress = options.json ? undefined : layerProgressLine();
+  const adHoc = options.policy ? loadPolicyFile(options.policy) : undefined;
+  const recorder = adHoc ? undefined : new VerdictRecorder(ctx.db, ctx.config);
+  const adHocPolicies = adHoc && resolvePolicies(adHoc.policies.profile, adHoc.policies.rules as PolicyConfig[], adHoc.policies.allowedRegistries);
+  const progress = output === 'table' ? layerProgressLine() : undefined;
   let outcome: ScanOutcome;
   try {
-    outcome = await indexImage(ref, ctx.scanDependencies(ref, { platform: ctx.platform(options.platform), onLayerProgress: progress?.update }));
-  } finally {
+    outcome = await indexImage(
+      ref,
+      ctx.scanDependencies(ref, {
+        platform: ctx.platform(options.platform),
+        onLayerProgress: progress?.update,
+        ...(options.namespace !== undefined && { foundIn: { namespace: options.namespace } }),
+      }),
+    );
+  } catch (e) {
     progress?.done();
+    const digest = isImagewardenError(e) ? e.context.digest : undefined;
+    if (recorder && digest) recorder.unknown(digest, isImagewardenError(e) ? e.describe() : messageOf(e));
+    if (output !== 'table') out.write(render(output, failureOf(name, e)));
+    throw e;
   }
-  const name = formatReference(ref);
-  const match = matchAndRecord(outcome.image.digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
-  const ignores = applyIgnores(match.findings, ref, ctx.config.ignore, todayIn(ctx.config.timezone));
-  const verdict = evaluatePolicies(policies, { image: ref, inventory: outcome.inventory, findings: match.covered ? ignores.kept : null, now: new Date() });
-  const failed = verdict.results.filter((r) => r.violations.length > 0);
-  out.write(
-    options.json
-      ? `${JSON.stringify(checkJson(name, outcome, match, ignores, failed, verdict.compliant), null, 2)}\n`
-      : checkText(name, outcome, match, ignores, failed),
-  );
-  return verdict.compliant ? 0 : 1;
+  progress?.done();
+  const digest = outcome.image.digest;
+  const match = matchAndRecord(digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
+  const assessment: Assessment = adHocPolicies
+    ? assessImage({
+        digest,
+        inventory: outcome.inventory,
+        findings: match.covered ? match.findings : null,
+        sightings: [{ image: ref, namespace: options.namespace }],
+        policies: adHocPolicies,
+        policyFingerprint: '',
+        ignores: adHoc!.ignore,
+        today: todayIn(ctx.config.timezone),
+        now: new Date(),
+      })
+    : recorder!.assessInventory(digest, outcome.inventory, match).assessment;
+  const mine = assessment.sightings.find((s) => sameLocation(s.sighting.image, ref));
+  if (!mine) throw new StoreError(`the check of ${name} was not recorded as a sighting of ${digest}`, { image: name, digest });
+  const report = checkReport(name, outcome, match, mine.ignores, mine.results);
+  out.write(output === 'table' ? checkText(report, outcome, match, mine.ignores) : render(output, report));
+  return report.compliant ? 0 : 1;
 }
 
-function checkJson(image: string, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome, failed: PolicyResult[], compliant: boolean) {
+function outputOf(options: CheckOptions): Output {
+  if (options.json) return 'json';
+  const wanted = options.output ?? 'table';
+  if (!(OUTPUTS as readonly string[]).includes(wanted)) {
+    throw new ConfigError(`--output: unknown format "${wanted}" (known: ${OUTPUTS.join(', ')})`, { key: '--output' });
+  }
+  return wanted as Output;
+}
+
+function render(output: Exclude<Output, 'table'>, doc: CheckReport | CheckFailure): string {
+  switch (output) {
+    case 'json':
+      return `${JSON.stringify(doc, null, 2)}\n`;
+    case 'sarif':
+      return `${JSON.stringify(toSarif(doc, { version: IMAGEWARDEN_VERSION }), null, 2)}\n`;
+    case 'junit':
+      return toJUnit(doc);
+  }
+}
+
+function failureOf(image: string, e: unknown): CheckFailure {
+  return {
+    image,
+    verdict: 'unknown',
+    compliant: false,
+    error: isImagewardenError(e)
+      ? { kind: e.kind, message: e.describe(), context: { ...e.context } }
+      : { kind: 'internal', message: messageOf(e), context: {} },
+  };
+}
+
+function sameLocation(a: ImageReference, b: ImageReference): boolean {
+  return a.registry === b.registry && a.repository === b.repository && (a.tag ?? '') === (b.tag ?? '');
+}
+
+function checkReport(image: string, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome, results: PolicyResult[]): CheckReport {
   const inv = o.inventory;
+  const failed = results.filter((r) => r.violations.length > 0);
+  const compliant = !failed.some((r) => r.enforcement === 'enforce');
   return {
     image,
     digest: o.image.digest,
@@ -77,6 +156,7 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult, ignores: I
           state: f.state,
           severity: f.severity,
           ...(f.vendorSeverity !== undefined && { vendorSeverity: f.vendorSeverity }),
+          ...(f.cvss !== undefined && { cvss: f.cvss }),
           feed: f.feed,
         }))
       : null,
@@ -88,6 +168,7 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult, ignores: I
     expiredIgnores: ignores.expired.map(({ finding, entry }) => ({ id: finding.advisoryId, package: finding.package, reason: entry.reason, expired: entry.expires })),
     policies: failed.map((r) => ({
       name: r.name,
+      rule: r.rule,
       severity: r.severity,
       enforcement: r.enforcement,
       description: r.description,
@@ -95,12 +176,15 @@ function checkJson(image: string, o: ScanOutcome, match: MatchResult, ignores: I
       remediation: r.remediation,
       violations: r.violations.map((v) => v.message),
     })),
+    evaluated: results.map((r) => ({ name: r.name, rule: r.rule, severity: r.severity, enforcement: r.enforcement, passed: r.violations.length === 0 })),
+    verdict: compliant ? 'compliant' : 'non-compliant',
     compliant,
   };
 }
 
-function checkText(image: string, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome, failed: PolicyResult[]): string {
+function checkText(report: CheckReport, o: ScanOutcome, match: MatchResult, ignores: IgnoreOutcome): string {
   const inv = o.inventory;
+  const image = report.image;
   const lines = [
     `Image     ${image}`,
     `Digest    ${o.image.digest}${o.image.platform ? ` (${o.image.platform})` : ''}`,
@@ -127,12 +211,12 @@ function checkText(image: string, o: ScanOutcome, match: MatchResult, ignores: I
   for (const { finding, entry } of ignores.expired) {
     lines.push(`warning: the ignore entry for ${finding.advisoryId} in ${finding.package} expired on ${entry.expires}: it counts again`);
   }
-  lines.push('', ...policyLines(image, failed));
+  lines.push('', ...policyLines(image, report.policies));
   return `${lines.join('\n')}\n`;
 }
 
 /** The failed policies as `roxctl image check` prints them, then a summary line. */
-function policyLines(image: string, failed: PolicyResult[]): string[] {
+function policyLines(image: string, failed: CheckReport['policies']): string[] {
   const lines: string[] = [];
   for (const r of failed) {
     const cause = r.enforcement === 'enforce' ? ' (policy enforcement caused failure)' : '';
@@ -145,7 +229,7 @@ function policyLines(image: string, failed: PolicyResult[]): string[] {
       '- Remediation:',
       `    ${r.remediation}`,
       '- Violations:',
-      ...r.violations.map((v) => `    - ${v.message}`),
+      ...r.violations.map((v) => `    - ${v}`),
       '',
     );
   }

@@ -15,7 +15,7 @@ export function imagesCommand(ctx: CommandContext, options: { json?: boolean }, 
   }
   out.write(
     `${renderTable(
-      ['IMAGE', 'DIGEST', 'OS', 'PACKAGES', 'VULNERABILITIES', 'STATUS', 'LAST SEEN'],
+      ['IMAGE', 'DIGEST', 'OS', 'PACKAGES', 'VULNERABILITIES', 'VERDICT', 'STATUS', 'LAST SEEN'],
       rows.map((r) => [
         `${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}`,
         r.digest.slice(0, 19),
@@ -24,6 +24,7 @@ export function imagesCommand(ctx: CommandContext, options: { json?: boolean }, 
         r.vulnerabilities === null
           ? 'not checked'
           : `${r.vulnerabilities.total} (${r.vulnerabilities.critical} critical, ${r.vulnerabilities.high} high, ${r.vulnerabilities.fixable} fixable)`,
+        r.verdict === 'non-compliant' ? `non-compliant: ${r.failedPolicies.join(', ')}` : r.verdict,
         r.status,
         r.lastSeen,
       ]),

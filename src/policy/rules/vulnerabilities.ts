@@ -8,6 +8,10 @@ const options = z.strictObject({
   severity: z.enum(['Critical', 'High', 'Medium', 'Low', 'Unknown']).default('High'),
   /** Only findings a fixed package version resolves fail: an unfixable finding cannot be acted on. */
   fixableOnly: z.boolean().default(true),
+  /** Only findings whose highest CVSS base score is at least this fail. */
+  cvssAtLeast: z.number().min(0).max(10).optional(),
+  /** Only findings whose advisory (the fix, for fixable ones) is at least this many days old fail: time to patch. */
+  fixAgeDays: z.number().int().min(0).optional(),
 });
 
 export type VulnerabilitiesOptions = z.output<typeof options>;
@@ -31,11 +35,23 @@ export const vulnerabilitiesRule: PolicyRule<VulnerabilitiesOptions> = {
       return [{ message: `vulnerabilities cannot be evaluated: no imported feed covers ${describeOs(subject.inventory.os)}` }];
     }
     const threshold = SEVERITY_RANK[opts.severity];
+    const publishedBefore = opts.fixAgeDays === undefined ? undefined : subject.now.getTime() - opts.fixAgeDays * 86_400_000;
+    // A finding without a score or a date still counts: a missing figure is no evidence of low risk.
     return subject.findings
-      .filter((f) => SEVERITY_RANK[f.severity] <= threshold && (!opts.fixableOnly || isFixable(f)))
+      .filter(
+        (f) =>
+          SEVERITY_RANK[f.severity] <= threshold &&
+          (!opts.fixableOnly || isFixable(f)) &&
+          (opts.cvssAtLeast === undefined || f.cvss === undefined || f.cvss >= opts.cvssAtLeast) &&
+          (publishedBefore === undefined || !isDated(f) || Date.parse(f.published) <= publishedBefore),
+      )
       .map(toViolation);
   },
 };
+
+function isDated(f: Finding): f is Finding & { published: string } {
+  return f.published !== undefined && !Number.isNaN(Date.parse(f.published));
+}
 
 function isFixable(f: Finding): boolean {
   return f.state === 'fixed' && f.fixedVersion !== undefined;
