@@ -219,7 +219,9 @@ describe('hostile images fail with exit 2 and say where', () => {
     const db = freshDb(`hostile-${image.id}`);
     const r = await cli(['--db', db, 'check', '--json', image.references.open!]);
     expect(r.status).toBe(2);
-    expect(r.stdout).toBe('');
+    // The JSON is the unknown verdict and the error, never an inventory.
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'unknown', compliant: false, error: { kind: image.expected.failure } });
+    expect(r.stdout).not.toContain('"packages"');
     expect(r.stderr).toContain(`image ${image.references.open}`);
     expect(r.stderr).toMatch(/layer sha256:[0-9a-f]{64}/);
     expect(r.stderr).not.toMatch(/0 packages/);
@@ -327,6 +329,6 @@ describe('images', () => {
       ['ubuntu', 101, 'scanned'],
     ]);
     const table = await cli(['--db', db, 'images']);
-    expect(table.stdout).toMatch(/ubuntu 22\.04\s+101\s+not checked\s+scanned/);
+    expect(table.stdout).toMatch(/ubuntu 22\.04\s+101\s+not checked\s+non-compliant: Fixable Critical and High vulnerabilities\s+scanned/);
   });
 });
