@@ -65,6 +65,9 @@ export class OpenShiftEnforcer implements Enforcer {
       now: this.now(),
     });
     const last = this.store.lastApplied(this.options.source, imageName);
+    // An image imagewarden has never marked and does not deny now is left untouched: the
+    // cluster's objects carry imagewarden's annotations only where it restricts, or restricted.
+    if (wanted[DENY_EXECUTION] !== 'true' && !last) return 'unchanged';
     for (let attempt = 1; ; attempt++) {
       let live: ImageObject;
       try {

@@ -19,7 +19,7 @@ import { toJUnit } from '../output/junit';
 import { toSarif } from '../output/sarif';
 import { layerProgressLine } from '../progress';
 import { renderTable } from '../table';
-import { IMAGEWARDEN_VERSION } from '../version';
+import { IMAGEWARDEN_VERSION } from '../../version';
 
 export interface CheckOptions {
   json?: boolean;
