@@ -13,6 +13,7 @@ import { enforceSources } from '../src/sweep/enforce-sources';
 import { FairScheduler } from '../src/sweep/fair-scheduler';
 import { failuresThatRepeat } from '../src/sweep/stored-failures';
 import { sweepProgressLine } from '../src/sweep/sweep-progress';
+import { recordComplianceSnapshot } from '../src/store/snapshots';
 import type { Job, JobContext } from './job';
 
 export interface SweepSummary {
@@ -95,6 +96,8 @@ class Sweep {
 
     const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder, now: this.now });
     const enforcement = await enforceSources(sources, this.plan, verdicts, this.ctx, this.now);
+    // The day's counts for the trend chart: the report of a day without a sweep still has them.
+    recordComplianceSnapshot(this.ctx.db, new Date(), this.ctx.config.timezone);
     const summary: SweepSummary = {
       sources: sources.length,
       tags: this.plan.tags,
