@@ -3,6 +3,7 @@ import { ConfigError, messageOf } from '../src/errors';
 import { VerdictRecorder } from '../src/policy/verdict-recorder';
 import { analyzerVersion } from '../src/scan/analyzers';
 import { ScanPool } from '../src/scan/pool/scan-pool';
+import { scannerSettings } from '../src/scan/scan-image';
 import type { ScanTaskOutcome } from '../src/scan/pool/scan-task';
 import { sourcesFor } from '../src/sources';
 import type { ImageSource } from '../src/sources/source';
@@ -59,6 +60,7 @@ class Sweep {
   private readonly scheduler: FairScheduler;
   private readonly progress;
   private readonly analyzerVersion = analyzerVersion();
+  private readonly scanner: string;
   private readonly repeating;
   private pool?: ScanPool;
   /** Follows ctx.signal; every queued pool task listens on it, so it allows that many listeners. */
@@ -67,7 +69,9 @@ class Sweep {
 
   constructor(private readonly ctx: JobContext) {
     this.images = new ImageStore(ctx.db);
-    this.repeating = failuresThatRepeat(ctx.db);
+    const { maxLayerBytes, maxFileBytes } = ctx.config.scan;
+    this.scanner = scannerSettings({ analyzerVersion: this.analyzerVersion, maxLayerBytes, maxFileBytes });
+    this.repeating = failuresThatRepeat(ctx.db, this.scanner);
     const perSource = new Map(ctx.config.sources.map((s) => [s.name, s.maxConcurrentScans]));
     this.scheduler = new FairScheduler({ total: ctx.config.scan.maxConcurrentScans, perSource: (name) => perSource.get(name) ?? 1 });
     this.progress = sweepProgressLine(ctx.interactive);
@@ -94,7 +98,7 @@ class Sweep {
       await this.pool?.close();
     }
 
-    const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder, now: this.now });
+    const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder, now: this.now, scanner: this.scanner });
     const enforcement = await enforceSources(sources, this.plan, verdicts, this.ctx, this.now);
     // The day's counts for the trend chart: the report of a day without a sweep still has them.
     recordComplianceSnapshot(this.ctx.db, new Date(), this.ctx.config.timezone);

@@ -51,6 +51,14 @@ export interface ScanOutcome {
 }
 
 /**
+ * What decides whether a scan of given bytes succeeds: the analyzers and the size limits. A
+ * digest that failed on its bytes fails again under the same settings, and may not under others.
+ */
+export function scannerSettings(settings: Pick<ScanDependencies, 'analyzerVersion' | 'maxLayerBytes' | 'maxFileBytes'>): string {
+  return `${settings.analyzerVersion};maxLayerBytes=${settings.maxLayerBytes};maxFileBytes=${settings.maxFileBytes}`;
+}
+
+/**
  * Indexes one image reference: resolves its manifest for the platform, and unless that manifest
  * digest is already indexed by the current analyzers, reads its config and every layer not in
  * the layer cache. The outcome is stored in one transaction; a failure is stored as a failure
@@ -85,6 +93,7 @@ export async function indexImage(ref: ImageReference, deps: ScanDependencies): P
       message: error.describe(),
       layer: error.context.layer,
       file: error.context.file,
+      scanner: scannerSettings(deps),
       ...deps.foundIn,
     });
     throw error;

@@ -28,6 +28,8 @@ export interface ScanFailure extends ImageLocation {
   message: string;
   layer?: string;
   file?: string;
+  /** The analyzers and limits it failed under (see `scannerSettings`): other settings may succeed. */
+  scanner?: string;
 }
 
 export interface ImageRow {
@@ -199,10 +201,13 @@ export class ImageStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO scan_errors (registry, repository, tag, digest, layer, file, kind, message, occurred_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO scan_errors (registry, repository, tag, digest, layer, file, kind, message, occurred_at, scanner)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(failure.registry, failure.repository, failure.tag ?? null, failure.digest ?? null, failure.layer ?? null, failure.file ?? null, failure.kind, failure.message, at);
+        .run(
+          failure.registry, failure.repository, failure.tag ?? null, failure.digest ?? null, failure.layer ?? null, failure.file ?? null,
+          failure.kind, failure.message, at, failure.scanner ?? null,
+        );
       if (failure.digest) this.upsertImage({ ...failure, digest: failure.digest }, 'failed', failure.message, at);
     })();
   }

@@ -24,7 +24,7 @@ const BATCH = 200;
 export function assessPlan(
   db: Db,
   entries: Iterable<PlannedDigest>,
-  deps: { images: ImageStore; recorder: VerdictRecorder; now: Date },
+  deps: { images: ImageStore; recorder: VerdictRecorder; now: Date; scanner: string },
 ): { counts: AssessmentCounts; verdicts: Map<string, StoredVerdict> } {
   const counts: AssessmentCounts = { compliant: 0, nonCompliant: 0, unknown: 0, changed: 0 };
   const verdicts = new Map<string, StoredVerdict>();
@@ -68,10 +68,10 @@ function location(s: DiscoveredImage) {
  * one too, so no tag of a failed image reads as scanned. A failure known from an earlier sweep
  * (not scanned again) writes nothing new.
  */
-function recordFailedSightings(entry: PlannedDigest, deps: { images: ImageStore; now: Date }): void {
+function recordFailedSightings(entry: PlannedDigest, deps: { images: ImageStore; now: Date; scanner: string }): void {
   if (entry.status !== 'failed') return;
   const [, ...others] = entry.sightings;
   for (const s of others) {
-    deps.images.saveFailure({ ...location(s), kind: entry.failureKind ?? 'layer', message: entry.failure ?? 'the scan failed' }, deps.now);
+    deps.images.saveFailure({ ...location(s), kind: entry.failureKind ?? 'layer', message: entry.failure ?? 'the scan failed', scanner: deps.scanner }, deps.now);
   }
 }

@@ -14,15 +14,20 @@ export interface StoredFailure {
  */
 const FAILS_AGAIN: ReadonlySet<string> = new Set<ErrorKind>(['layer', 'analyzer']);
 
-/** The last stored failure of each digest that would fail again, read in one query for a whole sweep. */
-export function failuresThatRepeat(db: Db): Map<string, StoredFailure> {
+/**
+ * The last stored failure of each digest that would fail again under `scanner` (the current
+ * analyzers and limits, see `scannerSettings`), read in one query for a whole sweep. After an
+ * analyzer upgrade or a raised size limit those digests are scanned again.
+ */
+export function failuresThatRepeat(db: Db, scanner: string): Map<string, StoredFailure> {
   const rows = db
-    .prepare<[], { digest: string; kind: ErrorKind; message: string }>(
-      'SELECT digest, kind, message FROM scan_errors WHERE digest IS NOT NULL ORDER BY id',
+    .prepare<[], { digest: string; kind: ErrorKind; message: string; scanner: string | null }>(
+      'SELECT digest, kind, message, scanner FROM scan_errors WHERE digest IS NOT NULL ORDER BY id',
     )
     .all();
-  const last = new Map<string, StoredFailure>();
-  for (const r of rows) last.set(r.digest, { kind: r.kind, message: r.message });
-  for (const [digest, f] of last) if (!FAILS_AGAIN.has(f.kind)) last.delete(digest);
-  return last;
+  const last = new Map<string, StoredFailure & { scanner: string | null }>();
+  for (const r of rows) last.set(r.digest, { kind: r.kind, message: r.message, scanner: r.scanner });
+  const repeating = new Map<string, StoredFailure>();
+  for (const [digest, f] of last) if (FAILS_AGAIN.has(f.kind) && f.scanner === scanner) repeating.set(digest, { kind: f.kind, message: f.message });
+  return repeating;
 }

@@ -254,4 +254,9 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'the scanner settings a scan failed under',
+    sql: `ALTER TABLE scan_errors ADD COLUMN scanner TEXT;`,
+  },
 ];
