@@ -50,8 +50,3 @@ function matches(entry: IgnoreEntry, finding: Finding): boolean {
   if (entry.id !== finding.advisoryId && !finding.aliases.includes(entry.id)) return false;
   return entry.package === undefined || entry.package === finding.package || entry.package === finding.advisoryPackage;
 }
-
-/** Today's date (YYYY-MM-DD) in the configured time zone, the day `expires` is compared with. */
-export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}

@@ -8,7 +8,7 @@ import { ImageStore } from '../store/images';
 import { VerdictStore, type StoredVerdict, type VerdictChange } from '../store/verdicts';
 import { AdvisoryIndex, matchInventory, type MatchResult } from '../vuln/matcher';
 import { resolvePolicies, type PolicyConfig, type ResolvedPolicy } from './evaluate';
-import { todayIn } from './ignore';
+import { dayIn } from '../zoned-time';
 import { assessImage, policyFingerprint, unknownVerdict, type Assessment, type Sighting } from './verdict';
 
 export interface Recorded {
@@ -79,7 +79,7 @@ export class VerdictRecorder {
       policies: this.policies,
       policyFingerprint: this.fingerprint,
       ignores: this.config.ignore,
-      today: todayIn(this.config.timezone, this.now),
+      today: dayIn(this.config.timezone, this.now),
       now: this.now,
     });
     const outcome = this.verdicts.record(assessment.verdict, this.now);

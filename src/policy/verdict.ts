@@ -12,16 +12,8 @@ export type VerdictState = 'compliant' | 'non-compliant' | 'unknown';
 /** Why a verdict is what it is now, compared with the one stored before. */
 export type VerdictCause = 'new-image' | 'scanned' | 'scan-failed' | 'feed-data' | 'policy-change' | 'ignore-expired' | 'reevaluated';
 
-export interface FailedPolicy {
-  name: string;
-  rule: string;
-  severity: PolicyResult['severity'];
-  enforcement: PolicyResult['enforcement'];
-  description: string;
-  rationale: string;
-  remediation: string;
-  violations: string[];
-}
+/** A policy that failed, with its violations as the messages stored and printed. */
+export type FailedPolicy = Omit<PolicyResult, 'violations'> & { violations: string[] };
 
 /** Counts of the findings that still count after the ignore list, by severity. */
 export type SeveritySummary = Record<Severity, number> & { fixable: number };

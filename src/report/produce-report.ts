@@ -5,7 +5,7 @@ import { archiveReport } from './archive';
 import { renderReport } from './render';
 import type { RenderedReport } from './rendered-report';
 import { buildReportData, type ReportData } from './report-data';
-import { dayIn } from './report-day';
+import { dayIn } from '../zoned-time';
 
 /**
  * The data of `day` (default: today in config.timezone). Today's verdict counts are stored as

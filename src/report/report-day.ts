@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { wallClock } from '../zoned-time';
 
 /** A report day: the calendar day in the configured time zone and the instants it spans. */
 export interface ReportDay {
@@ -11,11 +12,6 @@ export interface ReportDay {
 }
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** The calendar day that `at` falls on in `timeZone`. */
-export function dayIn(timeZone: string, at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
 
 /**
  * The UTC instants a calendar day of `timeZone` spans. Days around a daylight-saving change
@@ -45,17 +41,7 @@ function startOfDay(midnightUtc: number, timeZone: string): Date {
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in milliseconds. */
 function offsetAt(instant: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const w = wallClock(instant, timeZone);
+  const wall = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return wall - Math.floor(instant / 1000) * 1000;
 }

@@ -1,4 +1,4 @@
-import { dayIn } from '../report/report-day';
+import { dayIn } from '../zoned-time';
 import type { Db } from './database';
 import { VerdictStore } from './verdicts';
 

@@ -1,4 +1,5 @@
-import { applyIgnores, todayIn } from '../../src/policy/ignore';
+import { applyIgnores } from '../../src/policy/ignore';
+import { dayIn } from '../../src/zoned-time';
 import type { Finding } from '../../src/vuln/matcher';
 
 const finding = (advisoryId: string, pkg: string, aliases: string[] = [], advisoryPackage = pkg): Finding => ({
@@ -51,7 +52,7 @@ describe('ignore list', () => {
 
   test('today is the date in the configured time zone', () => {
     const lateUtc = new Date('2026-11-23T23:30:00Z');
-    expect(todayIn('UTC', lateUtc)).toBe('2026-11-23');
-    expect(todayIn('Asia/Tokyo', lateUtc)).toBe('2026-11-24');
+    expect(dayIn('UTC', lateUtc)).toBe('2026-11-23');
+    expect(dayIn('Asia/Tokyo', lateUtc)).toBe('2026-11-24');
   });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { jobNamed } from '../../jobs';
 import { reportJob } from '../../jobs/report';
-import { dayIn } from '../../src/report/report-day';
+import { dayIn } from '../../src/zoned-time';
 import { digestOf, memoryStore, policy, reportConfig, verdict } from './report-test-store';
 
 describe('the report job', () => {

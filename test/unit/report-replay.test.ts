@@ -1,5 +1,6 @@
 import { buildReportData } from '../../src/report/report-data';
-import { dayIn, reportDay } from '../../src/report/report-day';
+import { reportDay } from '../../src/report/report-day';
+import { dayIn } from '../../src/zoned-time';
 import { renderReport } from '../../src/report/render';
 import { addFinding, addImage, digestOf, memoryStore, policy, reportConfig, summary, verdict } from './report-test-store';
 

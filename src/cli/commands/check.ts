@@ -2,7 +2,8 @@ import { loadPolicyFile } from '../../config/policy-file';
 import { ConfigError, StoreError, isImagewardenError, messageOf } from '../../errors';
 import type { Inventory } from '../../inventory/types';
 import { resolvePolicies, type PolicyConfig } from '../../policy/evaluate';
-import { todayIn, type IgnoreOutcome } from '../../policy/ignore';
+import type { IgnoreOutcome } from '../../policy/ignore';
+import { dayIn } from '../../zoned-time';
 import type { PolicyResult } from '../../policy/rule';
 import { assessImage, type Assessment } from '../../policy/verdict';
 import { VerdictRecorder } from '../../policy/verdict-recorder';
@@ -79,7 +80,7 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
         policies: adHocPolicies,
         policyFingerprint: '',
         ignores: adHoc!.ignore,
-        today: todayIn(ctx.config.timezone),
+        today: dayIn(ctx.config.timezone),
         now: new Date(),
       })
     : recorder!.assessInventory(digest, outcome.inventory, match).assessment;

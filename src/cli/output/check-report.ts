@@ -1,5 +1,6 @@
 import type { ImageConfigSummary, PackageDatabase } from '../../inventory/types';
 import type { Enforcement, PolicySeverity } from '../../policy/rule';
+import type { FailedPolicy } from '../../policy/verdict';
 import type { Severity } from '../../vuln/advisory';
 
 /** What `check IMAGE` found, as `--json` prints it (DESIGN.md's shape, grown); SARIF and JUnit are views of it. */
@@ -40,16 +41,8 @@ export interface CheckVulnerability {
   feed: string;
 }
 
-export interface CheckPolicy {
-  name: string;
-  rule: string;
-  severity: PolicySeverity;
-  enforcement: Enforcement;
-  description: string;
-  rationale: string;
-  remediation: string;
-  violations: string[];
-}
+/** A failed policy, as roxctl lists it. */
+export type CheckPolicy = FailedPolicy;
 
 /** A check that could not assess the image: its verdict is `unknown`, the exit code 2. */
 export interface CheckFailure {
