@@ -44,7 +44,27 @@ beforeAll(async () => {
   workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'iw-report-'));
   database = path.join(workdir, 'store.db');
   config = path.join(workdir, 'config.yaml');
-  fs.writeFileSync(config, `timezone: UTC\nreport:\n  directory: ${JSON.stringify(path.join(workdir, 'reports'))}\n  title: ${JSON.stringify(TITLE)}\n  staleFeedHours: 48\n`);
+  // The report is of a sweep over five repositories of the real test registry, one of them a
+  // garbage dpkg database that must stay unknown.
+  const ids = ['archive-alpine-3.10', 'dpkg-ubuntu-22.04', 'rpm-bdb-rhel-8', 'dpkg-debian-11', 'hostile-garbage-dpkg'];
+  const images = ids.map((id) => pushedImage(env, id));
+  fs.writeFileSync(
+    config,
+    [
+      'timezone: UTC',
+      'report:',
+      `  directory: ${JSON.stringify(path.join(workdir, 'reports'))}`,
+      `  title: ${JSON.stringify(TITLE)}`,
+      '  staleFeedHours: 48',
+      'sources:',
+      `  - name: lab`,
+      `    type: registry`,
+      `    url: ${env.registries.open.url}`,
+      `    repositories: { include: ${JSON.stringify(images.map((i) => i.repository))} }`,
+      `    tags: { include: ${JSON.stringify(images.map((i) => i.tags[0]))} }`,
+      '',
+    ].join('\n'),
+  );
 
   for (const feed of [
     ['--name', 'alpine-3.10', path.join(FEEDS, 'alpine-secdb/v3.10-main.yaml')],
@@ -54,13 +74,9 @@ beforeAll(async () => {
     const r = await run(['feeds', 'import', ...feed]);
     if (r.status !== 0) throw new Error(`feeds import ${feed.join(' ')} exited ${r.status}: ${r.stderr}`);
   }
-  for (const id of ['archive-alpine-3.10', 'dpkg-ubuntu-22.04', 'rpm-bdb-rhel-8', 'dpkg-debian-11']) {
-    const r = await run(['check', '--json', pushedImage(env, id).references.open!]);
-    if (r.status !== 0 && r.status !== 1) throw new Error(`check ${id} exited ${r.status}: ${r.stderr}`);
-  }
-  // A scan that fails: the digest stays unknown, with the error as its reason.
-  const hostile = await run(['check', pushedImage(env, 'hostile-garbage-dpkg').references.open!]);
-  if (hostile.status !== 2) throw new Error(`check of the garbage dpkg image exited ${hostile.status}: ${hostile.stderr}`);
+  const sweep = await run(['run-now', '--job', 'sweep']);
+  if (sweep.status !== 0) throw new Error(`the sweep exited ${sweep.status}: ${sweep.stderr}`);
+  if (!sweep.stdout.includes('sweep: scanned 4, reused 0, failed 1')) throw new Error(`unexpected sweep:\n${sweep.stdout}`);
 
   // 29 earlier days of history, two of them missing; today's snapshot is the report's own.
   const db = new Database(database);
