@@ -30,8 +30,9 @@ export const matchJob: Job<MatchSummary> = {
     const digests = images.indexedDigests();
     // A few hundred digests per transaction: one commit per image would cost more than the matching.
     const assessBatch = ctx.db.transaction((batch: string[]) => {
+      const inventories = images.assessmentInputs(batch);
       for (const digest of batch) {
-        const r = recorder.assess(digest);
+        const r = recorder.assess(digest, inventories.get(digest));
         summary.inventories++;
         if (r.match.covered) summary.matched++;
         else summary.notCovered++;

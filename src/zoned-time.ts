@@ -2,7 +2,20 @@
 
 /** The calendar day (YYYY-MM-DD) that `at` falls on in `timeZone`: the day ignore entries expire and reports are filed by. */
 export function dayIn(timeZone: string, at: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return formatter(dayFormats, timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }, 'en-CA').format(at);
+}
+
+// Building an Intl.DateTimeFormat costs far more than using one: one per zone and shape.
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, options: Intl.DateTimeFormatOptions, locale: string): Intl.DateTimeFormat {
+  let f = cache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { timeZone, ...options });
+    cache.set(timeZone, f);
+  }
+  return f;
 }
 
 export interface WallClock {
@@ -16,16 +29,13 @@ export interface WallClock {
 
 /** What a clock in `timeZone` shows at `instant`. */
 export function wallClock(instant: Date | number, timeZone: string): WallClock {
-  const parts = new Intl.DateTimeFormat('en-US', {
+  const clock = formatter(
+    clockFormats,
     timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(instant));
+    { hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+    'en-US',
+  );
+  const parts = clock.formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
 }

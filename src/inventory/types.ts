@@ -72,3 +72,6 @@ export interface Inventory {
   /** Things the scan could not settle but that do not invalidate it (e.g. a dangling os-release link). */
   warnings: string[];
 }
+
+/** What policies read of an inventory: a re-assessment loads only this. */
+export type AssessedInventory = Pick<Inventory, 'os' | 'packages' | 'config'>;

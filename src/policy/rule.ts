@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Inventory } from '../inventory/types';
+import type { AssessedInventory } from '../inventory/types';
 import type { ImageReference } from '../registry/types';
 import type { Finding } from '../vuln/matcher';
 
@@ -12,7 +12,7 @@ export interface PolicySubject {
   image: ImageReference;
   /** OpenShift namespace, when the image came from one. */
   namespace?: string;
-  inventory: Inventory;
+  inventory: AssessedInventory;
   /** null = no feed covers the OS: vulnerability rules must then fail "cannot be evaluated", never pass. */
   findings: Finding[] | null;
   now: Date;

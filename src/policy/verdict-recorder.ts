@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema';
 import { StoreError } from '../errors';
-import type { Inventory } from '../inventory/types';
+import type { AssessedInventory } from '../inventory/types';
 import type { Db } from '../store/database';
 import { AdvisoryStore } from '../store/advisories';
 import { FindingStore } from '../store/findings';
@@ -37,6 +37,8 @@ export class VerdictRecorder {
   private readonly findings: FindingStore;
   private readonly verdicts: VerdictStore;
   private index?: AdvisoryIndex;
+  /** The day ignore entries expire against: one run, one day. */
+  private readonly today: string;
 
   constructor(
     private readonly db: Db,
@@ -49,11 +51,15 @@ export class VerdictRecorder {
     this.images = new ImageStore(db);
     this.findings = new FindingStore(db);
     this.verdicts = new VerdictStore(db);
+    this.today = dayIn(config.timezone, now);
   }
 
-  /** Matches, evaluates and stores the verdict on an indexed digest. */
-  assess(digest: string): Recorded & { match: MatchOutcome } {
-    const inventory = this.images.getInventory(digest);
+  /**
+   * Matches, evaluates and stores the verdict on an indexed digest. A caller assessing many
+   * digests passes the inventories it read in bulk (ImageStore.assessmentInputs).
+   */
+  assess(digest: string, stored?: AssessedInventory): Recorded & { match: MatchOutcome } {
+    const inventory = stored ?? this.images.assessmentInputs([digest]).get(digest);
     if (!inventory) throw new StoreError(`no stored inventory for ${digest}: it must be indexed before it is assessed`, { image: digest });
     const { result, changes } = this.match(digest, inventory);
     return { ...this.assessInventory(digest, inventory, result).recorded, match: { covered: result.covered, findings: result.findings.length, ...changes } };
@@ -63,7 +69,7 @@ export class VerdictRecorder {
    * As `assess`, with a match already made (the `check` command matches with explanations for
    * its output) and every sighting's evaluation returned for display.
    */
-  assessInventory(digest: string, inventory: Inventory, match: MatchResult, extraSighting?: Sighting): { assessment: Assessment; recorded: Recorded } {
+  assessInventory(digest: string, inventory: AssessedInventory, match: MatchResult, extraSighting?: Sighting): { assessment: Assessment; recorded: Recorded } {
     const sightings: Sighting[] = this.images
       .sightingsOf(digest)
       .map(({ registry, repository, tag, source, namespace }) => ({ image: { registry, repository, tag, digest }, source, namespace }));
@@ -79,20 +85,20 @@ export class VerdictRecorder {
       policies: this.policies,
       policyFingerprint: this.fingerprint,
       ignores: this.config.ignore,
-      today: dayIn(this.config.timezone, this.now),
+      today: this.today,
       now: this.now,
     });
     const outcome = this.verdicts.record(assessment.verdict, this.now);
-    return { assessment, recorded: { verdict: this.verdicts.get(digest)!, change: outcome.change } };
+    return { assessment, recorded: { verdict: outcome.stored, change: outcome.change } };
   }
 
   /** A digest that could not be scanned: `unknown`, never compliant, with the reason. */
   unknown(digest: string, reason: string): Recorded {
     const outcome = this.verdicts.record(unknownVerdict(digest, reason, this.fingerprint), this.now);
-    return { verdict: this.verdicts.get(digest)!, change: outcome.change };
+    return { verdict: outcome.stored, change: outcome.change };
   }
 
-  private match(digest: string, inventory: Inventory): { result: MatchResult; changes: { added: number; removed: number } } {
+  private match(digest: string, inventory: AssessedInventory): { result: MatchResult; changes: { added: number; removed: number } } {
     if (!this.index) {
       const advisories = new AdvisoryStore(this.db);
       this.index = new AdvisoryIndex(advisories.advisories(), advisories.feeds().flatMap((f) => f.namespaces));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Inventory } from '../inventory/types';
+import type { AssessedInventory } from '../inventory/types';
 import type { ImageReference } from '../registry/types';
 import type { Severity } from '../vuln/advisory';
 import type { Finding } from '../vuln/matcher';
@@ -51,7 +51,7 @@ export interface Assessment {
 
 export interface AssessInput {
   digest: string;
-  inventory: Inventory;
+  inventory: AssessedInventory;
   /** Null when no imported feed covers the OS: the vulnerability policy then fails as "cannot be evaluated". */
   findings: Finding[] | null;
   sightings: readonly Sighting[];

@@ -50,10 +50,10 @@ export class FindingStore {
     this.matchedStmt = db.prepare('UPDATE inventories SET matched_at = ? WHERE digest = ?');
   }
 
-  /** Stores an inventory's findings in one transaction (a savepoint inside a caller's). */
+  /** Stores an inventory's findings in one transaction, or in the caller's when one is open. */
   replace(inventoryDigest: string, findings: readonly Finding[], now = new Date()): FindingChanges {
     const at = now.toISOString();
-    return this.db.transaction(() => {
+    const write = (): FindingChanges => {
       const before = new Map(this.selectStmt.all(inventoryDigest).map((r) => [keyOf(r), r]));
       const added: string[] = [];
       const removed: string[] = [];
@@ -77,6 +77,8 @@ export class FindingStore {
       if (added.length || removed.length) this.changeStmt.run(inventoryDigest, at, JSON.stringify(added), JSON.stringify(removed));
       this.matchedStmt.run(at, inventoryDigest);
       return { added: added.length, removed: removed.length };
-    })();
+    };
+    // A savepoint per inventory inside a batch costs more than the writes it guards.
+    return this.db.inTransaction ? write() : this.db.transaction(write)();
   }
 }

@@ -1,4 +1,5 @@
-import type { ImageConfigSummary, Inventory, OsInfo, Package, PackageDatabase } from '../inventory/types';
+import type Database from 'better-sqlite3';
+import type { AssessedInventory, ImageConfigSummary, Inventory, OsInfo, Package, PackageDatabase } from '../inventory/types';
 import type { VerdictState } from '../policy/verdict';
 import type { Db } from './database';
 
@@ -88,6 +89,8 @@ interface PackageRow {
 
 /** Images, their inventories and their scan failures. */
 export class ImageStore {
+  private sightingsStmt?: Database.Statement<[string], { registry: string; repository: string; tag: string; source: string | null; namespace: string | null }>;
+
   constructor(private readonly db: Db) {}
 
   /** Whether this manifest was indexed by the current analyzers, so it needs no blob at all. */
@@ -96,47 +99,45 @@ export class ImageStore {
   }
 
   /**
-   * Every stored inventory's OS and packages, read a few hundred inventories per query: what a
-   * re-match needs, without a query per image. Each chunk is read whole before it is yielded, so
-   * the caller may write to the database between chunks.
+   * What policies read (OS, packages, config) of many inventories, in two queries: a re-assessment
+   * of every stored digest must not cost a query per image.
    */
-  *matchInputs(chunkSize = 500): Iterable<{ digest: string; inventory: Pick<Inventory, 'os' | 'packages'> }> {
-    const inventories = this.db.prepare<[], { digest: string; os: string | null }>('SELECT digest, os FROM inventories ORDER BY digest').all();
-    for (let i = 0; i < inventories.length; i += chunkSize) {
-      const chunk = inventories.slice(i, i + chunkSize);
-      // Only what matching reads, as arrays: building 1.5 million row objects of every column
-      // costs more than the matching itself.
-      const rows = this.db
-        .prepare<string[], MatchColumns>(
-          `SELECT inventory_digest, ecosystem, name, version, source, source_version, arch, signature_key_id
-             FROM packages WHERE inventory_digest IN (${chunk.map(() => '?').join(',')})`,
-        )
-        .raw()
-        .all(...chunk.map((c) => c.digest));
-      const packages = new Map<string, Package[]>();
-      for (const [digest, ecosystem, name, version, source, sourceVersion, arch, signatureKeyId] of rows) {
-        const pkg: Package = {
-          ecosystem,
-          name,
-          version,
-          epoch: undefined,
-          upstreamVersion: undefined,
-          release: undefined,
-          arch: arch ?? undefined,
-          source: source ?? undefined,
-          sourceVersion: sourceVersion ?? undefined,
-          vendor: undefined,
-          signatureKeyId: signatureKeyId ?? undefined,
-        };
-        const list = packages.get(digest);
-        if (list) list.push(pkg);
-        else packages.set(digest, [pkg]);
-      }
-      // Inventories without packages (no package database) are matched too: they are not "clean".
-      for (const c of chunk) {
-        yield { digest: c.digest, inventory: { os: c.os ? (JSON.parse(c.os) as OsInfo) : null, packages: packages.get(c.digest) ?? [] } };
-      }
+  assessmentInputs(digests: readonly string[]): Map<string, AssessedInventory> {
+    const found = new Map<string, AssessedInventory>();
+    if (!digests.length) return found;
+    const marks = digests.map(() => '?').join(',');
+    const inventories = this.db
+      .prepare<string[], { digest: string; os: string | null; config: string }>(`SELECT digest, os, config FROM inventories WHERE digest IN (${marks})`)
+      .all(...digests);
+    for (const r of inventories) {
+      found.set(r.digest, { os: r.os ? (JSON.parse(r.os) as OsInfo) : null, packages: [], config: JSON.parse(r.config) as ImageConfigSummary });
     }
+    // Only what matching and policies read, as arrays: building a million row objects of every
+    // column costs more than the matching itself.
+    const rows = this.db
+      .prepare<string[], MatchColumns>(
+        `SELECT inventory_digest, ecosystem, name, version, source, source_version, arch, signature_key_id
+           FROM packages WHERE inventory_digest IN (${marks}) ORDER BY rowid`,
+      )
+      .raw()
+      .all(...digests);
+    for (const [digest, ecosystem, name, version, source, sourceVersion, arch, signatureKeyId] of rows) {
+      // One property layout for every package, absent fields as undefined: the matcher reads these in its hot loop.
+      found.get(digest)?.packages.push({
+        ecosystem,
+        name,
+        version,
+        epoch: undefined,
+        upstreamVersion: undefined,
+        release: undefined,
+        arch: arch ?? undefined,
+        source: source ?? undefined,
+        sourceVersion: sourceVersion ?? undefined,
+        vendor: undefined,
+        signatureKeyId: signatureKeyId ?? undefined,
+      });
+    }
+    return found;
   }
 
   getInventory(digest: string): Inventory | undefined {
@@ -168,10 +169,11 @@ export class ImageStore {
 
   /** Every place a digest was seen: what tag- and namespace-dependent policies are evaluated on. */
   sightingsOf(digest: string): (ImageLocation & { digest: string })[] {
-    return this.db
-      .prepare<[string], { registry: string; repository: string; tag: string; source: string | null; namespace: string | null }>(
-        'SELECT registry, repository, tag, source, namespace FROM images WHERE digest = ? ORDER BY id',
-      )
+    // Prepared once per store: a re-assessment asks this for every stored digest.
+    this.sightingsStmt ??= this.db.prepare<[string], { registry: string; repository: string; tag: string; source: string | null; namespace: string | null }>(
+      'SELECT registry, repository, tag, source, namespace FROM images WHERE digest = ? ORDER BY id',
+    );
+    return this.sightingsStmt
       .all(digest)
       .map((r) => ({
         registry: r.registry,

@@ -19,6 +19,8 @@ export interface VerdictChange {
 
 export interface RecordOutcome {
   changed: boolean;
+  /** The verdict as now stored. */
+  stored: StoredVerdict;
   previous?: StoredVerdict;
   change?: VerdictChange;
 }
@@ -49,10 +51,26 @@ interface ChangeRow {
  * explains it (new image, feed data, policy change, expired ignore, scan failure).
  */
 export class VerdictStore {
-  constructor(private readonly db: Db) {}
+  // Prepared once: a re-assessment records a verdict for every stored digest.
+  private readonly getStmt;
+  private readonly upsertStmt;
+  private readonly changeStmt;
+
+  constructor(private readonly db: Db) {
+    this.getStmt = db.prepare<[string], VerdictRow>('SELECT * FROM verdicts WHERE digest = ?');
+    this.upsertStmt = db.prepare<[string, VerdictState, string, string, string | null, string, string, string]>(
+      `INSERT INTO verdicts (digest, state, failed_policies, summary, reason, inputs, evaluated_at, changed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (digest) DO UPDATE SET state = excluded.state, failed_policies = excluded.failed_policies, summary = excluded.summary,
+         reason = excluded.reason, inputs = excluded.inputs, evaluated_at = excluded.evaluated_at, changed_at = excluded.changed_at`,
+    );
+    this.changeStmt = db.prepare<[string, string, VerdictState | null, VerdictState, VerdictCause, string]>(
+      'INSERT INTO verdict_changes (digest, at, from_state, to_state, cause, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+  }
 
   get(digest: string): StoredVerdict | undefined {
-    const row = this.db.prepare<[string], VerdictRow>('SELECT * FROM verdicts WHERE digest = ?').get(digest);
+    const row = this.getStmt.get(digest);
     return row && fromRow(row);
   }
 
@@ -69,21 +87,15 @@ export class VerdictStore {
   /** Stores `next` as the digest's verdict; records a change row when it differs from the stored one. */
   record(next: Verdict, now = new Date()): RecordOutcome {
     const at = now.toISOString();
-    return this.db.transaction((): RecordOutcome => {
+    const write = (): RecordOutcome => {
       const previous = this.get(next.digest);
       const failedBefore = previous?.failedPolicies.map((p) => p.name).sort() ?? [];
       const failedAfter = next.failedPolicies.map((p) => p.name).sort();
       const changed = !previous || previous.state !== next.state || failedBefore.join('\0') !== failedAfter.join('\0');
       const changedAt = changed ? at : previous.changedAt;
-      this.db
-        .prepare(
-          `INSERT INTO verdicts (digest, state, failed_policies, summary, reason, inputs, evaluated_at, changed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (digest) DO UPDATE SET state = excluded.state, failed_policies = excluded.failed_policies, summary = excluded.summary,
-             reason = excluded.reason, inputs = excluded.inputs, evaluated_at = excluded.evaluated_at, changed_at = excluded.changed_at`,
-        )
-        .run(next.digest, next.state, JSON.stringify(next.failedPolicies), JSON.stringify(next.summary), next.reason ?? null, JSON.stringify(next.inputs), at, changedAt);
-      if (!changed) return { changed, previous };
+      this.upsertStmt.run(next.digest, next.state, JSON.stringify(next.failedPolicies), JSON.stringify(next.summary), next.reason ?? null, JSON.stringify(next.inputs), at, changedAt);
+      const stored: StoredVerdict = { ...next, evaluatedAt: at, changedAt };
+      if (!changed) return { changed, stored, previous };
       const change: VerdictChange = {
         digest: next.digest,
         at,
@@ -92,11 +104,11 @@ export class VerdictStore {
         cause: causeOf(previous, next),
         detail: { failedBefore, failedAfter, ...(next.reason !== undefined && { reason: next.reason }) },
       };
-      this.db
-        .prepare('INSERT INTO verdict_changes (digest, at, from_state, to_state, cause, detail) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(change.digest, change.at, change.from, change.to, change.cause, JSON.stringify(change.detail));
-      return { changed, previous, change };
-    })();
+      this.changeStmt.run(change.digest, change.at, change.from, change.to, change.cause, JSON.stringify(change.detail));
+      return { changed, stored, previous, change };
+    };
+    // Inside a caller's transaction (a batch of digests) no savepoint of its own is needed.
+    return this.db.inTransaction ? write() : this.db.transaction(write)();
   }
 
   history(digest: string): VerdictChange[] {

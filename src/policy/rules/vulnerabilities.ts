@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Inventory } from '../../inventory/types';
+import type { AssessedInventory } from '../../inventory/types';
 import { SEVERITY_RANK, type Finding } from '../../vuln/matcher';
 import type { PolicyRule, Violation } from '../rule';
 
@@ -67,7 +67,7 @@ function toViolation(f: Finding): Violation {
   };
 }
 
-function describeOs(os: Inventory['os']): string {
+function describeOs(os: AssessedInventory['os']): string {
   if (!os) return 'the image (no OS was detected)';
   return os.version ? `${os.id} ${os.version}` : os.id;
 }
