@@ -1,3 +1,4 @@
+import type { AssessedInventory } from '../inventory/types';
 import type { Db } from '../store/database';
 import type { ImageStore } from '../store/images';
 import type { StoredVerdict } from '../store/verdicts';
@@ -28,11 +29,16 @@ export function assessPlan(
 ): { counts: AssessmentCounts; verdicts: Map<string, StoredVerdict> } {
   const counts: AssessmentCounts = { compliant: 0, nonCompliant: 0, unknown: 0, changed: 0 };
   const verdicts = new Map<string, StoredVerdict>();
-  const assessOne = (entry: PlannedDigest): void => {
+  const assessOne = (entry: PlannedDigest, inventories: Map<string, AssessedInventory>): void => {
     let recorded: { verdict: StoredVerdict; change?: unknown };
     if (entry.status === 'indexed' || entry.status === 'scanned') {
       for (const s of entry.sightings) deps.images.recordSighting(location(s), deps.now);
-      recorded = deps.recorder.assess(entry.digest);
+      const inventory = inventories.get(entry.digest);
+      // A digest the scan stored under another name (a source that reports an index digest whose
+      // platform manifest was scanned) cannot be assessed: unknown, never compliant, and said why.
+      recorded = inventory
+        ? deps.recorder.assess(entry.digest, inventory)
+        : deps.recorder.unknown(entry.digest, `no inventory was stored under ${entry.digest}: the scan indexed another manifest`);
     } else if (entry.status === 'failed' || entry.status === 'known-failure') {
       recordFailedSightings(entry, deps);
       recorded = deps.recorder.unknown(entry.digest, entry.failure ?? 'the scan failed');
@@ -47,7 +53,8 @@ export function assessPlan(
   };
   let batch: PlannedDigest[] = [];
   const flush = db.transaction(() => {
-    for (const entry of batch) assessOne(entry);
+    const inventories = deps.images.assessmentInputs(batch.filter((e) => e.status === 'indexed' || e.status === 'scanned').map((e) => e.digest));
+    for (const entry of batch) assessOne(entry, inventories);
     batch = [];
   });
   for (const entry of entries) {
