@@ -76,6 +76,8 @@ const openshiftSource = z.strictObject({
   maxConcurrentScans: z.number().int().positive().default(3),
   enforce: z.boolean().default(false),
   dryRun: z.boolean().default(false),
+  /** Deadline of one API request: a hung API server fails a namespace or an image, it does not stall the sweep. */
+  requestTimeoutSeconds: z.number().positive().default(30),
 });
 
 const feed = z

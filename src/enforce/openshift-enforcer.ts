@@ -17,6 +17,8 @@ export interface OpenShiftEnforcerOptions {
   log: (line: string) => void;
   scannerVersion: string;
   now?: () => Date;
+  /** Deadline of one API request (default: API_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /** Attempts per Image when another writer keeps changing it between our GET and PATCH (409). */
@@ -71,7 +73,7 @@ export class OpenShiftEnforcer implements Enforcer {
     for (let attempt = 1; ; attempt++) {
       let live: ImageObject;
       try {
-        live = await getImage(this.client(), imageName);
+        live = await getImage(this.client(), imageName, this.options.requestTimeoutMs);
       } catch (e) {
         return this.failed(subject, 'get', actionOf(wanted, last?.annotations), { metadata: { annotations: wanted } }, e);
       }
@@ -92,7 +94,7 @@ export class OpenShiftEnforcer implements Enforcer {
         return 'dryRun';
       }
       try {
-        await patchImage(this.client(), imageName, patch);
+        await patchImage(this.client(), imageName, patch, this.options.requestTimeoutMs);
       } catch (e) {
         if (e instanceof OpenShiftError && e.status === 409 && attempt < MAX_ATTEMPTS) {
           this.options.log(`Image ${imageName} changed while being patched (409 Conflict, attempt ${attempt} of ${MAX_ATTEMPTS}); reading it again`);

@@ -4,6 +4,7 @@ import type { RegistryHostConfig } from '../registry/types';
 import { openShiftErrorFrom } from './openshift-api-error';
 import { connectToCluster, IMAGE_GROUP, IMAGE_VERSION, SERVICE_CA, type ClusterConnection } from './openshift-cluster';
 import { imagesOfStream, type ImageStreamObject } from './openshift-image-streams';
+import { requestOptions } from './openshift-request';
 import type { DiscoveredImage, DiscoveryProblem, ImageSource } from './source';
 
 type OpenShiftSourceConfig = Extract<Config['sources'][number], { type: 'openshift' }>;
@@ -28,6 +29,7 @@ export class OpenShiftSource implements ImageSource {
   readonly name: string;
   readonly type = 'openshift' as const;
   private connection?: ClusterConnection;
+  private readonly requestOptions: ReturnType<typeof requestOptions>;
   /** Integrated-registry hosts named by the streams' status, learnt while discovering. */
   private readonly integratedHosts = new Set<string>([INTEGRATED_REGISTRY]);
 
@@ -36,6 +38,7 @@ export class OpenShiftSource implements ImageSource {
     private readonly registries: Config['registries'],
   ) {
     this.name = config.name;
+    this.requestOptions = requestOptions({ timeoutMs: config.requestTimeoutSeconds * 1000 });
   }
 
   async *discover(options: { signal?: AbortSignal; onProblem: (p: DiscoveryProblem) => void }): AsyncIterable<DiscoveredImage> {
@@ -83,7 +86,11 @@ export class OpenShiftSource implements ImageSource {
       const page = { group: IMAGE_GROUP, version: IMAGE_VERSION, plural: 'imagestreams', limit: PAGE_SIZE, ...(token !== undefined && { _continue: token }) };
       let list: ImageStreamList;
       try {
-        list = (namespace === undefined ? await api.listClusterCustomObject(page) : await api.listNamespacedCustomObject({ ...page, namespace })) as ImageStreamList;
+        list = (
+          namespace === undefined
+            ? await api.listClusterCustomObject(page, this.requestOptions)
+            : await api.listNamespacedCustomObject({ ...page, namespace }, this.requestOptions)
+        ) as ImageStreamList;
       } catch (e) {
         const where = namespace === undefined ? 'in all namespaces' : `in namespace ${namespace}`;
         throw openShiftErrorFrom(e, `source ${this.name}: listing image streams ${where}`, { namespace });

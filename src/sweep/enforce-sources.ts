@@ -55,5 +55,6 @@ function enforcerFor(config: OpenShiftSourceConfig, ctx: JobContext, now: Date):
     log: ctx.log,
     scannerVersion: IMAGEWARDEN_VERSION,
     now: () => now,
+    requestTimeoutMs: config.requestTimeoutSeconds * 1000,
   });
 }

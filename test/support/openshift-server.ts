@@ -59,6 +59,8 @@ export interface OpenShiftServer {
   failNextPatches(count: number, code?: number): void;
   /** The next `count` requests whose path starts with `pathPrefix` answer `code`. */
   failRequests(pathPrefix: string, code: number, count?: number): void;
+  /** The next `count` requests whose path starts with `pathPrefix` get no answer at all: a hung API server. */
+  hangRequests(pathPrefix: string, count?: number): void;
   /** Runs `action` just before the next `method` request is handled: a concurrent writer, for instance. */
   beforeNext(method: string, action: () => void): void;
   /** Writes an image as another client would (bumps its resourceVersion). */
@@ -79,6 +81,9 @@ interface Route {
  * 401, 403, 404, 409 and 415. Plain http on 127.0.0.1; the kubeconfig skips TLS verification
  * as a client of an http server must.
  */
+/** A path fault that answers nothing. */
+const HANG = 0;
+
 export async function startOpenShiftServer(options: OpenShiftServerOptions = {}): Promise<OpenShiftServer> {
   const token = options.token ?? randomBytes(16).toString('hex');
   const user = options.user ?? DEFAULT_USER;
@@ -200,6 +205,7 @@ export async function startOpenShiftServer(options: OpenShiftServerOptions = {})
       const fault = pathFaults.find((f) => f.left > 0 && url.pathname.startsWith(f.prefix));
       if (fault) {
         fault.left--;
+        if (fault.code === HANG) return;
         return answer(fault.code, status.injected(fault.code, { group: GROUP, resource: route.resource, name: route.name, namespace: route.namespace }));
       }
       const result = handle(req.method ?? 'GET', route, query, req.headers['content-type'], body);
@@ -233,6 +239,7 @@ export async function startOpenShiftServer(options: OpenShiftServerOptions = {})
       for (let i = 0; i < count; i++) patchFaults.push(code);
     },
     failRequests: (prefix, code, count = 1) => pathFaults.push({ prefix, code, left: count }),
+    hangRequests: (prefix, count = 1) => pathFaults.push({ prefix, code: HANG, left: count }),
     beforeNext: (method, action) => hooks.push({ method, action }),
     updateImage: (name, patch) => {
       const image = images.get(name);

@@ -36,6 +36,7 @@ const sourceConfig = (server: OpenShiftServer, namespaces?: string[]) => ({
   kubeconfig: server.kubeconfigPath,
   ...(namespaces && { namespaces }),
   maxConcurrentScans: 3,
+  requestTimeoutSeconds: 30,
   enforce: true,
   dryRun: false,
 });
@@ -103,6 +104,13 @@ describe('OpenShiftSource', () => {
     expect(images.map((i) => i.digest)).toEqual([RUBY_DIGEST]);
     expect(problems.map((p) => p.where)).toEqual(['namespace team-a', 'namespace gone']);
     expect(problems[0].message).toContain('injected failure 500');
+  });
+
+  it('gives up on a namespace whose list hangs after requestTimeoutSeconds, and goes on', async () => {
+    server.hangRequests('/apis/image.openshift.io/v1/namespaces/team-a/');
+    const { images, problems } = await discover(new OpenShiftSource({ ...sourceConfig(server, ['team-a', 'test']), requestTimeoutSeconds: 0.5 }, []));
+    expect(images.map((i) => i.digest)).toEqual([RUBY_DIGEST]);
+    expect(problems).toEqual([{ source: 'prod', where: 'namespace team-a', message: expect.stringMatching(/listing image streams in namespace team-a: .*(abort|timeout)/i) }]);
   });
 
   it('fails with a typed error naming the cluster scope when all namespaces cannot be listed', async () => {
