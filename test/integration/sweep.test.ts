@@ -207,6 +207,20 @@ describe('source patterns', () => {
   }, 60_000);
 });
 
+describe('progress', () => {
+  it('draws a progress bar on a terminal and nothing on a pipe', async () => {
+    const tty = writeConfig('tty', { repositories: { include: ['dpkg/*'] } });
+    // util-linux's `script` gives the CLI a pseudo-terminal, as an operator's shell would.
+    const shown = await cli([], {}, ['script', '-qec', `${process.execPath} ${CLI} --config ${tty.config} run-now --job sweep`, '/dev/null']);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/\r\x1b\[2Ksweep \[#+\.*\] \d+\/\d+ scans, 0 failed, \d+ tags found/);
+    const piped = await sweep(writeConfig('pipe', { repositories: { include: ['dpkg/*'] } }));
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).not.toContain('\x1b[2K');
+    expect(piped.stdout).not.toContain('\x1b[2K');
+  }, 60_000);
+});
+
 describe('a sweep killed mid-way', () => {
   it('loses at most its in-flight scans and the next sweep scans exactly what was not stored', async () => {
     // One scan at a time and a slow request rate, so that the kill lands between scans.
