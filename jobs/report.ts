@@ -35,7 +35,8 @@ export const reportJob: Job<ReportSummary> = {
     const email = ctx.config.report.email;
     if (!email) return summary;
     const options = { signal: ctx.signal };
-    for (const r of await deliverPending(ctx.db, email, ctx.log, options)) {
+    // Today's report goes out with its own summary body below, not from the archive.
+    for (const r of await deliverPending(ctx.db, email, ctx.log, { ...options, except: report.day })) {
       if (r.sent && !r.alreadySent) summary.mailed++;
       else if (!r.sent) summary.failed++;
     }

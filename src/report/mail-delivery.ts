@@ -27,6 +27,8 @@ export interface DeliveryOptions {
   signal?: AbortSignal;
   createSender?: MailSenderFactory;
   now?: () => Date;
+  /** For deliverPending: a day left to the caller, who is about to send it freshly rendered. */
+  except?: string;
 }
 
 const FIRST_RETRY_MS = 1_000;
@@ -75,6 +77,7 @@ export async function deliverPending(
   const store = new ReportDeliveryStore(db);
   const results: PendingDeliveryResult[] = [];
   for (const pending of store.pending()) {
+    if (pending.day === options.except) continue;
     // The configured recipients win over the recorded ones: fixing a rejected address must reach the next run.
     const delivery = store.ensurePending(pending.day, recipientsKey(email));
     let reportHtml: string;

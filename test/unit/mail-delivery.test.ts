@@ -152,6 +152,17 @@ describe('deliverPending', () => {
     expect(new ReportDeliveryStore(db).pending().map((p) => p.day)).toEqual(['2026-02-06', '2026-02-07', '2026-02-08']);
   });
 
+  it('leaves the day named in `except` to the caller, who sends it freshly rendered', async () => {
+    for (const day of ['2026-02-11', '2026-02-12']) {
+      report(day);
+      new ReportDeliveryStore(db).ensurePending(day, recipientsKey(email()));
+    }
+    const s = scriptedSender(() => 'ok');
+    const results = await deliverPending(db, email(), quiet, { ...s.options, except: '2026-02-12' });
+    expect(results.map((x) => x.day)).toEqual(['2026-02-11']);
+    expect(new ReportDeliveryStore(db).pending().map((p) => p.day)).toEqual(['2026-02-12']);
+  });
+
   it('goes on after a day that was rejected permanently', async () => {
     for (const day of ['2026-02-09', '2026-02-10']) {
       report(day);
