@@ -66,6 +66,8 @@ class Sweep {
   /** Follows ctx.signal; every queued pool task listens on it, so it allows that many listeners. */
   private readonly stopping = new AbortController();
   private readonly counts = { queued: 0, scanned: 0, reused: 0, failed: 0, problems: 0 };
+  /** Sources that could not be enumerated completely: their unseen tags are not forgotten. */
+  private readonly incomplete = new Set<string>();
 
   constructor(private readonly ctx: JobContext) {
     this.images = new ImageStore(ctx.db);
@@ -100,6 +102,13 @@ class Sweep {
 
     const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder, now: this.now, scanner: this.scanner });
     const enforcement = await enforceSources(sources, this.plan, verdicts, this.ctx, this.now);
+    if (!this.stopping.signal.aborted) {
+      for (const source of sources) {
+        if (this.incomplete.has(source.name)) continue;
+        const forgotten = this.images.forgetUnseen(source.name, this.now);
+        if (forgotten) this.ctx.log(`sweep: ${source.name}: ${forgotten} tags no longer present, forgotten`);
+      }
+    }
     // The day's counts for the trend chart: the report of a day without a sweep still has them.
     recordComplianceSnapshot(this.ctx.db, new Date(), this.ctx.config.timezone);
     const summary: SweepSummary = {
@@ -137,6 +146,7 @@ class Sweep {
   private async discover(source: ImageSource, scans: Promise<void>[]): Promise<void> {
     const onProblem = (p: { source: string; where: string; message: string }) => {
       this.counts.problems++;
+      this.incomplete.add(p.source);
       this.ctx.log(`sweep: ${p.source}: ${p.where}: ${p.message}`);
     };
     try {

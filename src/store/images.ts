@@ -167,6 +167,25 @@ export class ImageStore {
     this.upsertImage(loc, 'scanned', null, now.toISOString());
   }
 
+  /** A tag seen again whose digest's scan failed before and is not retried: the row stays failed, no new error is written. */
+  recordFailedSighting(loc: ImageLocation & { digest: string }, message: string, now = new Date()): void {
+    this.upsertImage(loc, 'failed', message, now.toISOString());
+  }
+
+  /**
+   * Forgets the tags of `source` not seen since `since` (the start of a sweep that enumerated the
+   * source completely), and the verdicts of digests no tag points at any more: a tag moved or
+   * deleted in the registry must not keep an old digest in the counts, nor its old tag in the
+   * policies. The verdict history stays. Returns the number of tags forgotten.
+   */
+  forgetUnseen(source: string, since: Date): number {
+    return this.db.transaction(() => {
+      const forgotten = this.db.prepare('DELETE FROM images WHERE source = ? AND last_seen < ?').run(source, since.toISOString()).changes;
+      if (forgotten) this.db.prepare('DELETE FROM verdicts WHERE digest NOT IN (SELECT digest FROM images)').run();
+      return forgotten;
+    })();
+  }
+
   /** Every place a digest was seen: what tag- and namespace-dependent policies are evaluated on. */
   sightingsOf(digest: string): (ImageLocation & { digest: string })[] {
     // Prepared once per store: a re-assessment asks this for every stored digest.

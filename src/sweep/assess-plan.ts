@@ -41,6 +41,9 @@ export function assessPlan(
         : deps.recorder.unknown(entry.digest, `no inventory was stored under ${entry.digest}: the scan indexed another manifest`);
     } else if (entry.status === 'failed' || entry.status === 'known-failure') {
       recordFailedSightings(entry, deps);
+      if (entry.status === 'known-failure') {
+        for (const s of entry.sightings) deps.images.recordFailedSighting(location(s), entry.failure ?? 'the scan failed', deps.now);
+      }
       recorded = deps.recorder.unknown(entry.digest, entry.failure ?? 'the scan failed');
     } else {
       return;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -205,6 +205,30 @@ describe('source patterns', () => {
     const rows = query<{ tag: string }>(files.db, 'SELECT tag FROM images');
     expect(rows.map((r) => r.tag)).toEqual([newest.tag]);
   }, 60_000);
+});
+
+describe('tags that disappear', () => {
+  it('are forgotten by the next complete sweep, with the verdicts of digests no tag points at any more', async () => {
+    const wide = writeConfig('forget', { repositories: { include: ['dpkg/*'] } });
+    expect((await sweep(wide)).status).toBe(0);
+    const before = query<{ repository: string; digest: string }>(wide.db, 'SELECT repository, digest FROM images');
+    const others = before.filter((r) => r.repository !== 'dpkg/debian');
+    expect(others.length).toBeGreaterThan(0);
+    // The same store, a narrower source: to imagewarden the other repositories are gone.
+    const narrow = writeConfig('forget-narrow', { repositories: { include: ['dpkg/debian'] } });
+    writeFileSync(narrow.config, readFileSync(narrow.config, 'utf8').replace(narrow.db, wide.db));
+    const second = await sweep(narrow);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain(`sweep: lab: ${others.length} tags no longer present, forgotten`);
+    expect(query<{ repository: string }>(wide.db, 'SELECT DISTINCT repository FROM images').map((r) => r.repository)).toEqual(['dpkg/debian']);
+    const kept = new Set(query<{ digest: string }>(wide.db, 'SELECT digest FROM images').map((r) => r.digest));
+    const verdicts = query<{ digest: string }>(wide.db, 'SELECT digest FROM verdicts').map((r) => r.digest);
+    expect(verdicts.length).toBe(kept.size);
+    for (const d of verdicts) expect(kept.has(d)).toBe(true);
+    // The history of the forgotten digests stays.
+    const history = query<{ digest: string }>(wide.db, 'SELECT DISTINCT digest FROM verdict_changes').map((r) => r.digest);
+    for (const r of others) if (!kept.has(r.digest)) expect(history).toContain(r.digest);
+  }, 90_000);
 });
 
 describe('progress', () => {
