@@ -4,6 +4,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { chromium, type Browser } from 'playwright-core';
+import { pushFixtureImage } from '../support/push-fixture';
+import type { BuiltImageRecipe } from '../support/recipe-types';
+import { startRegistry, type RunningRegistry } from '../support/registry';
+import { RegistryClient } from '../support/registry-client';
 import { cli } from '../support/run-imagewarden';
 import { loadTestEnvironment, pushedImage } from '../support/test-environment';
 
@@ -11,6 +15,46 @@ const FEEDS = path.join(__dirname, '../fixtures/feeds');
 const OUTPUT = path.join(__dirname, '../../test-output');
 const env = loadTestEnvironment();
 const TITLE = 'lab <i>registry</i> & co';
+const SCRIPT = '<script>alert(1)</script>';
+const IMG = '<img src=x onerror=alert(1)>';
+const ALPINE_OS = { type: 'file' as const, path: 'etc/os-release', content: { fixture: 'os-release/alpine-3.20.3-x86_64.os-release' } };
+
+/**
+ * Strings an attacker controls, in images of a registry of this test's own: a package database
+ * naming a package `<script>…` (the analyzer refuses it, and the error quoting it reaches the
+ * report) and a label holding an `<img onerror>` (a policy violation quotes it).
+ */
+const HOSTILE: BuiltImageRecipe[] = [
+  {
+    id: 'hostile-package-name',
+    description: 'Alpine 3.20.3 whose apk database names a package <script>alert(1)</script>',
+    kind: 'built',
+    format: 'oci',
+    repository: 'evil/package-name',
+    tags: ['1.0'],
+    registries: [],
+    image: {
+      config: {},
+      layers: [{ compression: 'gzip', entries: [ALPINE_OS, { type: 'file', path: 'lib/apk/db/installed', content: { text: `P:${SCRIPT}\nV:1.0-r0\nA:x86_64\n\n` } }] }],
+    },
+    expected: { os: null, packages: null, failure: 'analyzer' },
+  },
+  {
+    id: 'hostile-label',
+    description: 'Alpine 3.20.3 with a description label holding HTML',
+    kind: 'built',
+    format: 'oci',
+    repository: 'evil/label',
+    tags: ['1.0'],
+    registries: [],
+    image: {
+      config: { labels: { description: IMG } },
+      layers: [{ compression: 'gzip', entries: [ALPINE_OS, { type: 'file', path: 'lib/apk/db/installed', content: { fixture: 'pkgdb/apk/alpine-3.20.3-x86_64.installed' } }] }],
+    },
+    expected: { os: { id: 'alpine', version: '3.20.3' }, packages: null, config: { labels: { description: IMG } } },
+  },
+];
+let evil: RunningRegistry;
 
 let workdir: string;
 let database: string;
@@ -46,6 +90,9 @@ beforeAll(async () => {
   config = path.join(workdir, 'config.yaml');
   // The report is of a sweep over five repositories of the real test registry, one of them a
   // garbage dpkg database that must stay unknown.
+  evil = await startRegistry({ auth: 'none' });
+  const client = new RegistryClient(evil.url);
+  for (const recipe of HOSTILE) await pushFixtureImage(recipe, [client]);
   const ids = ['archive-alpine-3.10', 'dpkg-ubuntu-22.04', 'rpm-bdb-rhel-8', 'dpkg-debian-11', 'hostile-garbage-dpkg'];
   const images = ids.map((id) => pushedImage(env, id));
   fs.writeFileSync(
@@ -62,6 +109,10 @@ beforeAll(async () => {
       `    url: ${env.registries.open.url}`,
       `    repositories: { include: ${JSON.stringify(images.map((i) => i.repository))} }`,
       `    tags: { include: ${JSON.stringify(images.map((i) => i.tags[0]))} }`,
+      `  - { name: evil, type: registry, url: "${evil.url}" }`,
+      'policies:',
+      '  rules:',
+      "    - { name: Description label, rule: required-labels, enforcement: inform, labels: { description: '[A-Za-z ]+' }, scope: { sources: [evil] } }",
       '',
     ].join('\n'),
   );
@@ -76,7 +127,7 @@ beforeAll(async () => {
   }
   const sweep = await run(['run-now', '--job', 'sweep']);
   if (sweep.status !== 0) throw new Error(`the sweep exited ${sweep.status}: ${sweep.stderr}`);
-  if (!sweep.stdout.includes('sweep: scanned 4, reused 0, failed 1')) throw new Error(`unexpected sweep:\n${sweep.stdout}`);
+  if (!sweep.stdout.includes('sweep: scanned 5, reused 0, failed 2')) throw new Error(`unexpected sweep:\n${sweep.stdout}`);
 
   // 29 earlier days of history, two of them missing; today's snapshot is the report's own.
   const db = new Database(database);
@@ -91,16 +142,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await evil?.stop();
   fs.rmSync(workdir, { recursive: true, force: true });
 });
 
 describe('report over a store built by the real CLI', () => {
   test('the rendered file in headless Chromium: numbers equal the store, 30 day slots, no errors, no requests', async () => {
     const expected = counts();
-    expect(expected.images).toBe(5);
+    expect(expected.images).toBe(7);
     expect(expected.compliant).toBeGreaterThanOrEqual(1);
     expect(expected['non-compliant']).toBeGreaterThanOrEqual(2);
-    expect(expected.unknown).toBe(1);
+    expect(expected.unknown).toBe(2);
 
     const file = path.join(workdir, 'out', 'report.html');
     const r = await run(['report', '--out', file]);
@@ -115,8 +167,8 @@ describe('report over a store built by the real CLI', () => {
     const snapshot = db.prepare('SELECT images, compliant, non_compliant, unknown FROM compliance_snapshots WHERE day = ?').get(today);
     db.close();
     expect(row).toEqual({ path: archived, subject, summary: expect.any(String) });
-    expect(JSON.parse(row.summary)).toMatchObject({ images: 5, unknown: 1 });
-    expect(snapshot).toEqual({ images: 5, compliant: expected.compliant, non_compliant: expected['non-compliant'], unknown: 1 });
+    expect(JSON.parse(row.summary)).toMatchObject({ images: 7, unknown: 2 });
+    expect(snapshot).toEqual({ images: 7, compliant: expected.compliant, non_compliant: expected['non-compliant'], unknown: 2 });
 
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -129,6 +181,11 @@ describe('report over a store built by the real CLI', () => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     page.on('request', (req) => requests.push(req.url()));
     const url = pathToFileURL(file).href;
     await page.goto(url, { waitUntil: 'load' });
@@ -142,8 +199,17 @@ describe('report over a store built by the real CLI', () => {
     expect(await cell('summary-new-non-compliant')).toBe(expected['non-compliant']);
     expect(await page.locator('#summary-images').innerText()).toBe(String(expected.images));
     expect(await page.locator('#image-table tbody tr').count()).toBe(expected.images);
-    expect(await page.locator('#image-table tbody tr[data-verdict="unknown"]').count()).toBe(1);
-    expect(await page.locator('#unknown-images li').innerText()).toMatch(/hostile|garbage|dpkg/i);
+    expect(await page.locator('#image-table tbody tr[data-verdict="unknown"]').count()).toBe(2);
+    // The hostile strings are text on the page, never markup: no script, no image, no dialog.
+    const text = await page.locator('body').innerText();
+    expect(text).toContain(`invalid package name "${SCRIPT}"`);
+    expect(await page.locator('#image-table').evaluate((t) => t.textContent)).toContain(`label description="${IMG}"`);
+    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+    const unknown = (await page.locator('#unknown-images li').allInnerTexts()).join('\n');
+    expect(unknown).toContain('hostile/garbage-dpkg');
+    expect(unknown).toContain('evil/package-name');
     expect(await page.locator('#vulnerability-table tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('#policy-table tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('h1').innerText()).toBe(`${TITLE}: compliance report ${today}`);
