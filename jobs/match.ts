@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { VerdictRecorder } from '../src/policy/verdict-recorder';
 import { ImageStore } from '../src/store/images';
 import { recordComplianceSnapshot } from '../src/store/snapshots';
@@ -43,6 +44,8 @@ export const matchJob: Job<MatchSummary> = {
       }
     });
     for (let i = 0; i < digests.length; i += 500) {
+      // A turn of the event loop between batches: the daemon answers /healthz and hears SIGTERM meanwhile.
+      await setImmediate();
       if (ctx.signal?.aborted) break;
       assessBatch(digests.slice(i, i + 500));
     }

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { ConfigError, messageOf } from '../src/errors';
 import { VerdictRecorder } from '../src/policy/verdict-recorder';
 import { analyzerVersion } from '../src/scan/analyzers';
@@ -8,7 +7,8 @@ import type { ScanTaskOutcome } from '../src/scan/pool/scan-task';
 import { sourcesFor } from '../src/sources';
 import type { ImageSource } from '../src/sources/source';
 import { ImageStore } from '../src/store/images';
-import { assessPlan } from '../src/sweep/assess-plan';
+import { VerdictStore } from '../src/store/verdicts';
+import { assessPlan, recordSightings } from '../src/sweep/assess-plan';
 import { DigestPlan, type DigestStatus, type PlannedDigest } from '../src/sweep/digest-plan';
 import { enforceSources } from '../src/sweep/enforce-sources';
 import { FairScheduler } from '../src/sweep/fair-scheduler';
@@ -36,6 +36,8 @@ export interface SweepSummary {
   unknown: number;
   denied: number;
   cleared: number;
+  /** Images whose annotations could not be set or cleared. */
+  enforcementFailed: number;
   /** Repositories, tags or namespaces that could not be enumerated. */
   problems: number;
   durationSeconds: number;
@@ -63,7 +65,7 @@ class Sweep {
   private readonly scanner: string;
   private readonly repeating;
   private pool?: ScanPool;
-  /** Follows ctx.signal; every queued pool task listens on it, so it allows that many listeners. */
+  /** Follows ctx.signal: once aborted, no new scan starts and unseen tags are not forgotten. */
   private readonly stopping = new AbortController();
   private readonly counts = { queued: 0, scanned: 0, reused: 0, failed: 0, problems: 0 };
   /** Sources that could not be enumerated completely: their unseen tags are not forgotten. */
@@ -77,7 +79,6 @@ class Sweep {
     const perSource = new Map(ctx.config.sources.map((s) => [s.name, s.maxConcurrentScans]));
     this.scheduler = new FairScheduler({ total: ctx.config.scan.maxConcurrentScans, perSource: (name) => perSource.get(name) ?? 1 });
     this.progress = sweepProgressLine(ctx.interactive);
-    setMaxListeners(Math.max(10, ctx.config.scan.maxConcurrentScans * 2 + 10), this.stopping.signal);
   }
 
   async run(): Promise<SweepSummary> {
@@ -100,15 +101,18 @@ class Sweep {
       await this.pool?.close();
     }
 
-    const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder, now: this.now, scanner: this.scanner });
-    const enforcement = await enforceSources(sources, this.plan, verdicts, this.ctx, this.now);
+    recordSightings(this.ctx.db, this.plan.entries(), { images: this.images, now: this.now, scanner: this.scanner });
+    // Before assessing: a tag that moved away must not count in this sweep's tag-dependent policies.
     if (!this.stopping.signal.aborted) {
       for (const source of sources) {
         if (this.incomplete.has(source.name)) continue;
         const forgotten = this.images.forgetUnseen(source.name, this.now);
         if (forgotten) this.ctx.log(`sweep: ${source.name}: ${forgotten} tags no longer present, forgotten`);
       }
+      new VerdictStore(this.ctx.db).forgetOrphans(new Date());
     }
+    const { counts, verdicts } = assessPlan(this.ctx.db, this.plan.entries(), { images: this.images, recorder });
+    const enforcement = await enforceSources(sources, this.plan, verdicts, this.ctx, this.now);
     // The day's counts for the trend chart: the report of a day without a sweep still has them.
     recordComplianceSnapshot(this.ctx.db, new Date(), this.ctx.config.timezone);
     const summary: SweepSummary = {
@@ -124,6 +128,7 @@ class Sweep {
       unknown: counts.unknown,
       denied: enforcement.denied,
       cleared: enforcement.cleared,
+      enforcementFailed: enforcement.failed,
       problems: this.counts.problems,
       durationSeconds: Math.round(Number(process.hrtime.bigint() - this.started) / 1e6) / 1000,
     };
@@ -177,14 +182,11 @@ class Sweep {
     let outcome: ScanTaskOutcome;
     try {
       const scheduled = await this.scheduler.submit(source.name, () =>
-        this.scanPool().scan(
-          {
-            reference: image.reference,
-            registry: source.registryFor(image.reference.registry),
-            foundIn: { source: image.source, ...(image.namespace !== undefined && { namespace: image.namespace }) },
-          },
-          this.stopping.signal,
-        ),
+        this.scanPool().scan({
+          reference: image.reference,
+          registry: source.registryFor(image.reference.registry),
+          foundIn: { source: image.source, ...(image.namespace !== undefined && { namespace: image.namespace }) },
+        }),
       );
       if (!scheduled.started) {
         entry.status = 'not-started';
@@ -192,11 +194,8 @@ class Sweep {
       }
       outcome = scheduled.value;
     } catch (e) {
-      if (this.stopping.signal.aborted) {
-        entry.status = 'not-started';
-        return;
-      }
-      outcome = { ok: false, kind: 'layer', message: `scan worker failed: ${messageOf(e)}`, context: {} };
+      // Not a verdict on the image's bytes: a worker that died is retried by the next sweep.
+      outcome = { ok: false, kind: 'job', message: `scan worker failed: ${messageOf(e)}`, context: {} };
     }
     if (outcome.ok) {
       entry.status = 'scanned';
@@ -235,7 +234,9 @@ class Sweep {
     log(`sweep: ${s.sources} sources, ${s.tags} tags, ${s.digests} digests (${s.new} new)${s.problems ? `, ${s.problems} problems` : ''}`);
     log(`sweep: scanned ${s.scanned}, reused ${s.reused}, failed ${s.failed}`);
     log(`sweep: verdicts ${s.compliant} compliant, ${s.nonCompliant} non-compliant, ${s.unknown} unknown`);
-    if (s.denied || s.cleared) log(`sweep: enforcement denied ${s.denied}, cleared ${s.cleared}`);
+    if (s.denied || s.cleared || s.enforcementFailed) {
+      log(`sweep: enforcement denied ${s.denied}, cleared ${s.cleared}${s.enforcementFailed ? `, FAILED on ${s.enforcementFailed} images (see the lines above)` : ''}`);
+    }
     log(`sweep: done in ${s.durationSeconds.toFixed(1)} s`);
   }
 }

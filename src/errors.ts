@@ -43,7 +43,8 @@ export class ImagewardenError extends Error {
   withContext(extra: ErrorContext): this {
     const merged = { ...extra, ...this.context };
     const copy = Object.create(Object.getPrototypeOf(this)) as this;
-    Object.assign(copy, this, { context: merged, message: this.message, stack: this.stack });
+    // `message`, `stack` and `cause` are not enumerable: copied by name, or the chain is lost.
+    Object.assign(copy, this, { context: merged, message: this.message, stack: this.stack, ...(this.cause !== undefined && { cause: this.cause }) });
     return copy;
   }
 

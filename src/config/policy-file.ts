@@ -19,11 +19,13 @@ export function loadPolicyFile(file: string): Pick<Config, 'policies' | 'ignore'
     throw new ConfigError(`cannot read policy file ${file}: ${(e as Error).message}`, { file });
   }
   const raw: unknown = parseDocument(text).toJS();
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    const extra = Object.keys(raw).find((k) => !POLICY_FILE_KEYS.has(k));
-    if (extra !== undefined) throw new ConfigError(`${file}: ${extra}: a policy file holds only policies and ignore`, { file, key: extra });
-    if (!('policies' in raw)) throw new ConfigError(`${file}: policies: missing: a policy file must define policies`, { file, key: 'policies' });
+  // An empty or truncated file must not gate on the built-in defaults without saying so.
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: a policy file must be a mapping with policies (and optionally ignore)`, { file, key: 'policies' });
   }
+  const extra = Object.keys(raw).find((k) => !POLICY_FILE_KEYS.has(k));
+  if (extra !== undefined) throw new ConfigError(`${file}: ${extra}: a policy file holds only policies and ignore`, { file, key: extra });
+  if (!('policies' in raw)) throw new ConfigError(`${file}: policies: missing: a policy file must define policies`, { file, key: 'policies' });
   const { policies, ignore } = parseConfigText(text, file);
   return { policies, ignore };
 }

@@ -118,6 +118,11 @@ export class Daemon {
               { job, trigger, runId: outcome.runId, status: outcome.status, durationSeconds: outcome.durationSeconds, error: messageOf(outcome.error) },
               `${job} failed: ${messageOf(outcome.error)}`,
             );
+          case 'interrupted':
+            return logger.warn(
+              { job, trigger, runId: outcome.runId, status: outcome.status, durationSeconds: outcome.durationSeconds, summary: outcome.summary },
+              `${job} interrupted by shutdown`,
+            );
           case 'skipped':
             return logger.warn({ job, trigger, status: outcome.status, reason: outcome.reason }, `${job} skipped: ${outcome.reason}`);
         }

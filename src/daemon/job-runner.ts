@@ -8,6 +8,8 @@ import { JobLocks } from './job-lock';
 export type RunOutcome =
   | { status: 'succeeded'; runId: number; summary: object; durationSeconds: number }
   | { status: 'failed'; runId: number; error: unknown; durationSeconds: number }
+  /** Stopped by shutdown (SIGTERM, Ctrl-C) before it finished: what it did is in `summary`. */
+  | { status: 'interrupted'; runId: number; summary: object; durationSeconds: number }
   | { status: 'skipped'; reason: string };
 
 /** Who hears about runs: the daemon's log and metrics, or run-now's output. */
@@ -70,9 +72,17 @@ export class JobRunner {
         lock.holderPid === process.pid ? 'a run of this job is still in progress' : `a run of this job is in progress in process ${lock.holderPid}`;
       return Promise.resolve(this.report(job.name, trigger, { status: 'skipped', reason }));
     }
-    // Holding the lock proves that any row still `running` for this job belongs to a dead process.
-    this.runs.markInterrupted(job.name);
-    const runId = this.runs.start(job.name, trigger);
+    let runId: number;
+    try {
+      // Holding the lock proves that any row still `running` for this job belongs to a dead process.
+      this.runs.markInterrupted(job.name);
+      runId = this.runs.start(job.name, trigger);
+    } catch (e) {
+      // The history could not be written (a busy or full disk): the job does not run, and its
+      // lock must not outlive this attempt, or every later run would be skipped.
+      lock.release();
+      return Promise.reject(e);
+    }
     this.options.observer?.started?.(job.name, trigger, runId);
     const done = this.execute(job, trigger, runId, extra).finally(() => {
       this.inFlight.delete(job.name);
@@ -117,13 +127,17 @@ export class JobRunner {
     };
     let outcome: RunOutcome;
     try {
-      outcome = { status: 'succeeded', runId, summary: await job.run(ctx), durationSeconds: seconds() };
+      const summary = await job.run(ctx);
+      outcome = signal?.aborted
+        ? { status: 'interrupted', runId, summary, durationSeconds: seconds() }
+        : { status: 'succeeded', runId, summary, durationSeconds: seconds() };
     } catch (error) {
       outcome = { status: 'failed', runId, error, durationSeconds: seconds() };
     }
     // Outside the try: a failure to write the history is the store's, not the job's.
     if (!this.abandoned) {
       if (outcome.status === 'succeeded') this.runs.finish(runId, outcome.summary);
+      else if (outcome.status === 'interrupted') this.runs.interrupt(runId, outcome.summary);
       else if (outcome.status === 'failed') this.runs.fail(runId, messageOf(outcome.error));
     }
     return this.report(job.name, trigger, outcome);

@@ -56,7 +56,7 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.reset();
-        for (const run of runs.lastSuccesses()) this.set({ job: run.job }, Date.parse(run.finishedAt ?? run.startedAt) / 1000);
+        for (const run of runs.lastSuccesses()) this.set({ job: run.job }, Date.parse(run.finishedAt) / 1000);
       },
     });
     const advisories = new AdvisoryStore(db);
@@ -78,7 +78,7 @@ export class DaemonMetrics {
     if (outcome.status === 'skipped') return;
     this.jobDuration.observe({ job }, outcome.durationSeconds);
     // Only the sweep scans; the feeds job's `failed` counts feeds, not images.
-    if (outcome.status !== 'succeeded' || job !== 'sweep') return;
+    if ((outcome.status !== 'succeeded' && outcome.status !== 'interrupted') || job !== 'sweep') return;
     const summary = outcome.summary as Record<string, unknown>;
     if (isCount(summary.scanned)) this.imagesScanned.inc(summary.scanned);
     if (isCount(summary.failed)) this.scanFailures.inc(summary.failed);

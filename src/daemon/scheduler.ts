@@ -29,6 +29,9 @@ export function scheduledJobs(schedules: Config['schedules'], jobs: readonly Job
 }
 
 /** Fires each scheduled job on its cron expression, in the configured time zone. */
+/** How late a tick may still run. */
+const MISSED_TICK_TOLERANCE_MS = 15 * 60_000;
+
 export class Scheduler {
   private tasks: ScheduledTask[];
 
@@ -42,7 +45,9 @@ export class Scheduler {
       try {
         // No `noOverlap`: every tick reaches the job runner, which skips a job still running
         // and records the skip the same way whether the other run is scheduled or run-now's.
-        return createTask(expression, () => fire(job), { name: job.name, timezone, logger });
+        // A tick that comes late because the process was busy still runs: node-cron drops a tick
+        // more than a second late by default, which would silently skip a nightly job.
+        return createTask(expression, () => fire(job), { name: job.name, timezone, logger, missedExecutionTolerance: MISSED_TICK_TOLERANCE_MS });
       } catch (e) {
         throw new ConfigError(`schedules.${job.name}: ${(e as Error).message}`, { key: `schedules.${job.name}` }, { cause: e });
       }

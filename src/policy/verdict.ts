@@ -10,7 +10,7 @@ import type { PolicyResult } from './rule';
 export type VerdictState = 'compliant' | 'non-compliant' | 'unknown';
 
 /** Why a verdict is what it is now, compared with the one stored before. */
-export type VerdictCause = 'new-image' | 'scanned' | 'scan-failed' | 'feed-data' | 'policy-change' | 'ignore-expired' | 'reevaluated';
+export type VerdictCause = 'new-image' | 'scanned' | 'scan-failed' | 'feed-data' | 'policy-change' | 'ignore-expired' | 'reevaluated' | 'forgotten';
 
 /** A policy that failed, with its violations as the messages stored and printed. */
 export type FailedPolicy = Omit<PolicyResult, 'violations'> & { violations: string[] };

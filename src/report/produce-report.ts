@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Config } from '../config/schema';
 import type { Db } from '../store/database';
 import { recordComplianceSnapshot } from '../store/snapshots';
@@ -17,10 +18,21 @@ export function reportDataFor(db: Db, config: Config, day: string | undefined, n
   return buildReportData(db, config, day ?? today, now);
 }
 
-/** Renders the day's report and archives it (file and `reports` row). */
-export function produceReport(db: Db, config: Config, day: string | undefined, now = new Date()): { data: ReportData; report: RenderedReport } {
+/**
+ * Renders the day's report and archives it (file and `reports` row). A past day that was
+ * archived already keeps its archive: the report sent that day had the full detail, a replay
+ * from the history has less, and a pending mail must send what the day saw.
+ */
+export function produceReport(
+  db: Db,
+  config: Config,
+  day: string | undefined,
+  now = new Date(),
+): { data: ReportData; report: RenderedReport; archived: boolean } {
   const data = reportDataFor(db, config, day, now);
   const report = renderReport(data, config);
-  archiveReport(db, report, data, now);
-  return { data, report };
+  const past = data.day !== dayIn(config.timezone, now);
+  const kept = past && db.prepare('SELECT 1 FROM reports WHERE day = ?').get(data.day) !== undefined && fs.existsSync(report.path);
+  if (!kept) archiveReport(db, report, data, now);
+  return { data, report, archived: !kept };
 }

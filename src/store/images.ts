@@ -89,6 +89,7 @@ interface PackageRow {
 
 /** Images, their inventories and their scan failures. */
 export class ImageStore {
+  private upsertStmt?: Database.Statement;
   private sightingsStmt?: Database.Statement<[string], { registry: string; repository: string; tag: string; source: string | null; namespace: string | null }>;
 
   constructor(private readonly db: Db) {}
@@ -157,9 +158,21 @@ export class ImageStore {
     };
   }
 
-  /** Digests with an inventory and at least one place they were seen: what a re-match re-assesses. */
+  /**
+   * Digests with an inventory, seen somewhere, and whose last scan did not fail: what a re-match
+   * re-assesses. A digest whose rescan failed keeps the inventory of an earlier analyzer version;
+   * re-matching that would overturn its `unknown` verdict with stale evidence.
+   */
   indexedDigests(): string[] {
-    return this.db.prepare<[], string>('SELECT digest FROM inventories WHERE digest IN (SELECT digest FROM images) ORDER BY digest').pluck().all();
+    return this.db
+      .prepare<[], string>(
+        `SELECT i.digest FROM inventories i
+          WHERE EXISTS (SELECT 1 FROM images m WHERE m.digest = i.digest)
+            AND NOT EXISTS (SELECT 1 FROM images m WHERE m.digest = i.digest AND m.scan_status = 'failed')
+          ORDER BY i.digest`,
+      )
+      .pluck()
+      .all();
   }
 
   /** Records that a tag points at a digest indexed before: nothing was pulled, the sighting counts. */
@@ -174,16 +187,11 @@ export class ImageStore {
 
   /**
    * Forgets the tags of `source` not seen since `since` (the start of a sweep that enumerated the
-   * source completely), and the verdicts of digests no tag points at any more: a tag moved or
-   * deleted in the registry must not keep an old digest in the counts, nor its old tag in the
-   * policies. The verdict history stays. Returns the number of tags forgotten.
+   * source completely): a tag moved or deleted in the registry must not keep its old digest in
+   * the tag-dependent policies. Returns the number of tags forgotten.
    */
   forgetUnseen(source: string, since: Date): number {
-    return this.db.transaction(() => {
-      const forgotten = this.db.prepare('DELETE FROM images WHERE source = ? AND last_seen < ?').run(source, since.toISOString()).changes;
-      if (forgotten) this.db.prepare('DELETE FROM verdicts WHERE digest NOT IN (SELECT digest FROM images)').run();
-      return forgotten;
-    })();
+    return this.db.prepare('DELETE FROM images WHERE source = ? AND last_seen < ?').run(source, since.toISOString()).changes;
   }
 
   /** Every place a digest was seen: what tag- and namespace-dependent policies are evaluated on. */
@@ -296,19 +304,19 @@ export class ImageStore {
   }
 
   private upsertImage(image: ImageLocation & { digest: string; indexDigest?: string; platform?: string }, status: 'scanned' | 'failed', error: string | null, at: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO images (registry, repository, tag, digest, index_digest, platform, first_seen, last_seen, scan_status, last_error, source, namespace)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (registry, repository, tag, digest) DO UPDATE SET
-           index_digest = COALESCE(excluded.index_digest, images.index_digest), platform = COALESCE(excluded.platform, images.platform),
-           last_seen = excluded.last_seen, scan_status = excluded.scan_status, last_error = excluded.last_error,
-           source = COALESCE(excluded.source, images.source), namespace = COALESCE(excluded.namespace, images.namespace)`,
-      )
-      .run(
-        image.registry, image.repository, image.tag ?? '', image.digest, image.indexDigest ?? null, image.platform ?? null, at, at, status, error,
-        image.source ?? null, image.namespace ?? null,
-      );
+    // Prepared once per store: a sweep writes one row per tag.
+    this.upsertStmt ??= this.db.prepare(
+      `INSERT INTO images (registry, repository, tag, digest, index_digest, platform, first_seen, last_seen, scan_status, last_error, source, namespace)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (registry, repository, tag, digest) DO UPDATE SET
+         index_digest = COALESCE(excluded.index_digest, images.index_digest), platform = COALESCE(excluded.platform, images.platform),
+         last_seen = excluded.last_seen, scan_status = excluded.scan_status, last_error = excluded.last_error,
+         source = COALESCE(excluded.source, images.source), namespace = COALESCE(excluded.namespace, images.namespace)`,
+    );
+    this.upsertStmt.run(
+      image.registry, image.repository, image.tag ?? '', image.digest, image.indexDigest ?? null, image.platform ?? null, at, at, status, error,
+      image.source ?? null, image.namespace ?? null,
+    );
   }
 }
 

@@ -45,6 +45,13 @@ export class JobRunStore {
       .run(at.toISOString(), JSON.stringify(summary ?? null), id);
   }
 
+  /** A run stopped by shutdown before it finished, with what it got done. */
+  interrupt(id: number, summary: unknown, at = new Date()): void {
+    this.db
+      .prepare("UPDATE job_runs SET status = 'interrupted', finished_at = ?, summary = ?, error = 'stopped by shutdown before it finished' WHERE id = ?")
+      .run(at.toISOString(), JSON.stringify(summary ?? null), id);
+  }
+
   fail(id: number, error: string, at = new Date()): void {
     this.db.prepare("UPDATE job_runs SET status = 'failed', finished_at = ?, error = ? WHERE id = ?").run(at.toISOString(), error, id);
   }
@@ -70,16 +77,13 @@ export class JobRunStore {
     return row && fromRow(row);
   }
 
-  /** The newest successful run of every job that has one. */
-  lastSuccesses(): JobRun[] {
+  /** When each job last succeeded: read at every scrape, so one grouped pass over the history. */
+  lastSuccesses(): { job: string; finishedAt: string }[] {
     return this.db
-      .prepare<[], JobRunRow>(
-        `SELECT * FROM job_runs r WHERE status = 'succeeded' AND id = (
-           SELECT id FROM job_runs s WHERE s.job = r.job AND s.status = 'succeeded' ORDER BY finished_at DESC, id DESC LIMIT 1)
-         ORDER BY job`,
+      .prepare<[], { job: string; finishedAt: string }>(
+        "SELECT job, max(finished_at) AS finishedAt FROM job_runs WHERE status = 'succeeded' GROUP BY job ORDER BY job",
       )
-      .all()
-      .map(fromRow);
+      .all();
   }
 
   /** The newest runs first. */

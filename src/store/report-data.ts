@@ -98,7 +98,7 @@ export class ReportQueries {
         `SELECT digest, to_state, detail FROM (
            SELECT digest, to_state, detail, ROW_NUMBER() OVER (PARTITION BY digest ORDER BY at DESC, id DESC) AS n
              FROM verdict_changes WHERE at < ?)
-          WHERE n = 1 ORDER BY digest`,
+          WHERE n = 1 AND to_state != 'forgotten' ORDER BY digest`,
       )
       .all(asOf.at)
       .map((r) => {

@@ -11,7 +11,8 @@ export interface VerdictChange {
   digest: string;
   at: string;
   from: VerdictState | null;
-  to: VerdictState;
+  /** `forgotten`: no tag points at the digest any more; it left the counts. */
+  to: VerdictState | 'forgotten';
   cause: VerdictCause;
   /** Failed policy names before and after, and for `unknown` the reason. */
   detail: { failedBefore: string[]; failedAfter: string[]; reason?: string };
@@ -40,7 +41,7 @@ interface ChangeRow {
   digest: string;
   at: string;
   from_state: VerdictState | null;
-  to_state: VerdictState;
+  to_state: VerdictState | 'forgotten';
   cause: VerdictCause;
   detail: string;
 }
@@ -64,7 +65,7 @@ export class VerdictStore {
        ON CONFLICT (digest) DO UPDATE SET state = excluded.state, failed_policies = excluded.failed_policies, summary = excluded.summary,
          reason = excluded.reason, inputs = excluded.inputs, evaluated_at = excluded.evaluated_at, changed_at = excluded.changed_at`,
     );
-    this.changeStmt = db.prepare<[string, string, VerdictState | null, VerdictState, VerdictCause, string]>(
+    this.changeStmt = db.prepare<[string, string, VerdictState | null, VerdictState | 'forgotten', VerdictCause, string]>(
       'INSERT INTO verdict_changes (digest, at, from_state, to_state, cause, detail) VALUES (?, ?, ?, ?, ?, ?)',
     );
   }
@@ -109,6 +110,23 @@ export class VerdictStore {
     };
     // Inside a caller's transaction (a batch of digests) no savepoint of its own is needed.
     return this.db.inTransaction ? write() : this.db.transaction(write)();
+  }
+
+  /**
+   * Drops the verdicts of digests no image row points at any more (their tags were forgotten),
+   * each with a `forgotten` change, so a day replayed from the history leaves them out as well.
+   */
+  forgetOrphans(now = new Date()): number {
+    const at = now.toISOString();
+    return this.db.transaction(() => {
+      const orphans = this.db.prepare<[], VerdictRow>('SELECT * FROM verdicts WHERE digest NOT IN (SELECT digest FROM images)').all();
+      for (const row of orphans) {
+        const failedBefore = (JSON.parse(row.failed_policies) as FailedPolicy[]).map((p) => p.name).sort();
+        this.changeStmt.run(row.digest, at, row.state, 'forgotten', 'forgotten', JSON.stringify({ failedBefore, failedAfter: [] }));
+        this.db.prepare('DELETE FROM verdicts WHERE digest = ?').run(row.digest);
+      }
+      return orphans.length;
+    })();
   }
 
   history(digest: string): VerdictChange[] {

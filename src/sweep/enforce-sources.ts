@@ -12,6 +12,8 @@ type OpenShiftSourceConfig = Extract<JobContext['config']['sources'][number], { 
 export interface EnforcementTotals {
   denied: number;
   cleared: number;
+  /** Images whose annotations could not be brought in line (403, API errors): still runnable if they should not be. */
+  failed: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function enforceSources(
   ctx: JobContext,
   now: Date,
 ): Promise<EnforcementTotals> {
-  const totals: EnforcementTotals = { denied: 0, cleared: 0 };
+  const totals: EnforcementTotals = { denied: 0, cleared: 0, failed: 0 };
   for (const source of sources) {
     const config = ctx.config.sources.find((s): s is OpenShiftSourceConfig => s.name === source.name && s.type === 'openshift');
     if (!config?.enforce) continue;
@@ -39,6 +41,7 @@ export async function enforceSources(
     const summary = await enforcerFor(config, ctx, now).enforce(subjects, { signal: ctx.signal });
     totals.denied += summary.denied;
     totals.cleared += summary.cleared;
+    totals.failed += summary.failed;
   }
   return totals;
 }

@@ -45,10 +45,19 @@ export class FairScheduler {
       }
       queue.push({
         run: () => {
-          task().then(
-            (value) => resolve({ started: true, value }),
-            (e: unknown) => reject(e),
-          ).finally(() => this.finished(source));
+          let running: Promise<T>;
+          try {
+            running = task();
+          } catch (e) {
+            // A task that throws before returning its promise still frees its slot.
+            running = Promise.reject(e);
+          }
+          running
+            .then(
+              (value) => resolve({ started: true, value }),
+              (e: unknown) => reject(e),
+            )
+            .finally(() => this.finished(source));
         },
         cancel: () => resolve({ started: false }),
       });

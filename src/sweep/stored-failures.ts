@@ -20,14 +20,15 @@ const FAILS_AGAIN: ReadonlySet<string> = new Set<ErrorKind>(['layer', 'analyzer'
  * analyzer upgrade or a raised size limit those digests are scanned again.
  */
 export function failuresThatRepeat(db: Db, scanner: string): Map<string, StoredFailure> {
+  // The last error of each digest, chosen in SQL: the table keeps every failure ever recorded.
   const rows = db
-    .prepare<[], { digest: string; kind: ErrorKind; message: string; scanner: string | null }>(
-      'SELECT digest, kind, message, scanner FROM scan_errors WHERE digest IS NOT NULL ORDER BY id',
+    .prepare<[string], { digest: string; kind: ErrorKind; message: string }>(
+      `SELECT e.digest, e.kind, e.message FROM scan_errors e
+         JOIN (SELECT digest, max(id) AS id FROM scan_errors WHERE digest IS NOT NULL GROUP BY digest) last ON last.id = e.id
+        WHERE e.scanner = ?`,
     )
-    .all();
-  const last = new Map<string, StoredFailure & { scanner: string | null }>();
-  for (const r of rows) last.set(r.digest, { kind: r.kind, message: r.message, scanner: r.scanner });
+    .all(scanner);
   const repeating = new Map<string, StoredFailure>();
-  for (const [digest, f] of last) if (FAILS_AGAIN.has(f.kind) && f.scanner === scanner) repeating.set(digest, { kind: f.kind, message: f.message });
+  for (const r of rows) if (FAILS_AGAIN.has(r.kind)) repeating.set(r.digest, { kind: r.kind, message: r.message });
   return repeating;
 }

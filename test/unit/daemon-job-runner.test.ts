@@ -44,6 +44,33 @@ afterEach(() => {
 });
 
 describe('job runner: run history', () => {
+  test('a run whose history cannot be written does not run, and does not keep its lock', async () => {
+    const job = gatedJob('feeds');
+    const runner = new JobRunner({ config, db });
+    db.exec('ALTER TABLE job_runs RENAME TO job_runs_elsewhere');
+    await expect(runner.run(job, 'schedule')).rejects.toThrow(/job_runs/);
+    expect(job.contexts).toHaveLength(0);
+    db.exec('ALTER TABLE job_runs_elsewhere RENAME TO job_runs');
+    const next = runner.run(job, 'schedule');
+    job.release();
+    expect(await next).toMatchObject({ status: 'succeeded' });
+  });
+
+  test('a run stopped by shutdown is recorded interrupted with what it did, not succeeded', async () => {
+    const shutdown = new AbortController();
+    const job: Job<{ scanned: number }> = {
+      name: 'sweep',
+      async run() {
+        shutdown.abort(new Error('SIGTERM'));
+        return { scanned: 3 };
+      },
+    };
+    const outcome = await new JobRunner({ config, db, signal: shutdown.signal }).run(job, 'schedule');
+    expect(outcome).toMatchObject({ status: 'interrupted', summary: { scanned: 3 } });
+    expect(new JobRunStore(db).recent(1)[0]).toMatchObject({ status: 'interrupted', summary: { scanned: 3 } });
+    expect(new JobRunStore(db).lastSuccesses()).toEqual([]);
+  });
+
   test('a successful run is recorded running, then succeeded with its summary', async () => {
     const job = gatedJob('match');
     const runner = new JobRunner({ config, db });

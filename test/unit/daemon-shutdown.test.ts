@@ -67,7 +67,7 @@ describe('daemon shutdown', () => {
 
     const db = openDatabase(database);
     try {
-      expect(new JobRunStore(db).recent(10)).toEqual([expect.objectContaining({ job: 'sweep', status: 'succeeded', summary: { aborted: true } })]);
+      expect(new JobRunStore(db).recent(10)).toEqual([expect.objectContaining({ job: 'sweep', status: 'interrupted', summary: { aborted: true } })]);
     } finally {
       db.close();
     }

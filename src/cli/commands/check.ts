@@ -44,6 +44,16 @@ type Output = (typeof OUTPUTS)[number];
  */
 export async function checkCommand(ctx: CommandContext, image: string, options: CheckOptions, out: NodeJS.WritableStream): Promise<number> {
   const output = outputOf(options);
+  try {
+    return await checkImage(ctx, image, options, output, out);
+  } catch (e) {
+    // A CI system reading the JSON, SARIF or JUnit file finds why there is no verdict, never an empty file.
+    if (output !== 'table') out.write(render(output, failureOf(image, e)));
+    throw e;
+  }
+}
+
+async function checkImage(ctx: CommandContext, image: string, options: CheckOptions, output: Output, out: NodeJS.WritableStream): Promise<number> {
   const ref = parseReference(image);
   const name = formatReference(ref);
   // Before the scan: a policy config error should not cost a download to find.
@@ -55,17 +65,12 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
   try {
     outcome = await indexImage(
       ref,
-      ctx.scanDependencies(ref, {
-        platform: ctx.platform(options.platform),
-        onLayerProgress: progress?.update,
-        ...(options.namespace !== undefined && { foundIn: { namespace: options.namespace } }),
-      }),
+      ctx.scanDependencies(ref, { platform: ctx.platform(options.platform), onLayerProgress: progress?.update }),
     );
   } catch (e) {
     progress?.done();
     const digest = isImagewardenError(e) ? e.context.digest : undefined;
     if (recorder && digest) recorder.unknown(digest, isImagewardenError(e) ? e.describe() : messageOf(e));
-    if (output !== 'table') out.write(render(output, failureOf(name, e)));
     throw e;
   }
   progress?.done();
@@ -83,8 +88,11 @@ export async function checkCommand(ctx: CommandContext, image: string, options: 
         today: dayIn(ctx.config.timezone),
         now: new Date(),
       })
-    : recorder!.assessInventory(digest, outcome.inventory, match).assessment;
-  const mine = assessment.sightings.find((s) => sameLocation(s.sighting.image, ref));
+    : recorder!.assessInventory(digest, outcome.inventory, match, options.namespace !== undefined ? { image: ref, namespace: options.namespace } : undefined).assessment;
+  // `--namespace` is a question asked of this check, not a fact about the stored image: it is
+  // evaluated as an extra sighting and not written to the images table.
+  const mine = assessment.sightings.find((s) => sameLocation(s.sighting.image, ref) && s.sighting.namespace === options.namespace)
+    ?? assessment.sightings.find((s) => sameLocation(s.sighting.image, ref));
   if (!mine) throw new StoreError(`the check of ${name} was not recorded as a sighting of ${digest}`, { image: name, digest });
   const report = checkReport(name, outcome, match, mine.ignores, mine.results);
   out.write(output === 'table' ? checkText(report, outcome, match, mine.ignores) : render(output, report));

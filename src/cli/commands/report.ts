@@ -40,8 +40,8 @@ export async function reportCommand(ctx: CommandContext, options: ReportOptions,
     return 0;
   }
 
-  const { report } = produceReport(ctx.db, ctx.config, options.date, now);
-  out.write(`${report.subject}\narchived ${report.path}\n`);
+  const { report, archived } = produceReport(ctx.db, ctx.config, options.date, now);
+  out.write(`${report.subject}\n${archived ? 'archived' : 'the archive of that day is kept as it was sent:'} ${report.path}\n`);
   if (options.out) {
     writeFileAtomically(options.out, report.html);
     out.write(`written to ${options.out}\n`);

@@ -39,6 +39,7 @@ export async function runNowCommand(ctx: CommandContext, options: { job?: string
       const outcome = await runner.run(job, 'run-now', options.source !== undefined ? { source: options.source } : {});
       if (outcome.status === 'failed') throw outcome.error;
       if (outcome.status === 'skipped') throw new JobError(`${job.name} did not run: ${outcome.reason}`);
+      if (outcome.status === 'interrupted') throw new JobError(`${job.name} was interrupted before it finished; the next run goes on from what it stored`);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -37,9 +37,13 @@ export class ScanPool {
     });
   }
 
-  /** Rejects with an AbortError when `signal` aborts before a thread took the task. */
-  scan(task: ScanTask, signal?: AbortSignal): Promise<ScanTaskOutcome> {
-    return this.pool.run(task, { signal });
+  /**
+   * Runs one scan. No abort signal is handed to Piscina: aborting a running task terminates its
+   * whole thread, and with it every other scan in flight there. A stopping sweep takes no new
+   * scans (its scheduler) and lets these finish.
+   */
+  scan(task: ScanTask): Promise<ScanTaskOutcome> {
+    return this.pool.run(task);
   }
 
   /** Waits for running tasks and stops the threads. */

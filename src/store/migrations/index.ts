@@ -257,6 +257,9 @@ export const migrations: readonly Migration[] = [
   {
     version: 8,
     name: 'the scanner settings a scan failed under',
-    sql: `ALTER TABLE scan_errors ADD COLUMN scanner TEXT;`,
+    sql: `
+      ALTER TABLE scan_errors ADD COLUMN scanner TEXT;
+      CREATE INDEX scan_errors_by_digest ON scan_errors(digest, id);
+    `,
   },
 ];
