@@ -55,10 +55,11 @@ function normalizeName(name: string): string {
   return `${registry}/${repository}`;
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A glob where `*` matches any run of characters (`/` and newlines included) and everything else itself. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
-  return new RegExp(`^${body}$`);
+  return new RegExp(`^${body}$`, 's');
 }

@@ -6,7 +6,8 @@ import { AdvisoryStore } from '../store/advisories';
 import { FindingStore } from '../store/findings';
 import { ImageStore } from '../store/images';
 import { VerdictStore, type StoredVerdict, type VerdictChange } from '../store/verdicts';
-import { AdvisoryIndex, matchInventory, type MatchResult } from '../vuln/matcher';
+import { matchAndRecord } from '../vuln/match-inventory';
+import { AdvisoryIndex, type MatchResult } from '../vuln/matcher';
 import { resolvePolicies, type PolicyConfig, type ResolvedPolicy } from './evaluate';
 import { dayIn } from '../zoned-time';
 import { assessImage, policyFingerprint, unknownVerdict, type Assessment, type Sighting } from './verdict';
@@ -35,13 +36,14 @@ export class VerdictRecorder {
   readonly fingerprint: string;
   private readonly images: ImageStore;
   private readonly findings: FindingStore;
+  private readonly advisories: AdvisoryStore;
   private readonly verdicts: VerdictStore;
   private index?: AdvisoryIndex;
   /** The day ignore entries expire against: one run, one day. */
   private readonly today: string;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly config: Config,
     private readonly now = new Date(),
   ) {
@@ -50,6 +52,7 @@ export class VerdictRecorder {
     this.fingerprint = policyFingerprint({ profile, rules, allowedRegistries, ignore: config.ignore });
     this.images = new ImageStore(db);
     this.findings = new FindingStore(db);
+    this.advisories = new AdvisoryStore(db);
     this.verdicts = new VerdictStore(db);
     this.today = dayIn(config.timezone, now);
   }
@@ -99,12 +102,8 @@ export class VerdictRecorder {
   }
 
   private match(digest: string, inventory: AssessedInventory): { result: MatchResult; changes: { added: number; removed: number } } {
-    if (!this.index) {
-      const advisories = new AdvisoryStore(this.db);
-      this.index = new AdvisoryIndex(advisories.advisories(), advisories.feeds().flatMap((f) => f.namespaces));
-    }
-    const result = matchInventory(inventory, this.index);
-    const changes = result.covered ? this.findings.replace(digest, result.findings, this.now) : { added: 0, removed: 0 };
-    return { result, changes };
+    this.index ??= new AdvisoryIndex(this.advisories.advisories(), this.advisories.feeds().flatMap((f) => f.namespaces));
+    const { added, removed, ...result } = matchAndRecord(digest, inventory, { advisories: this.advisories, findings: this.findings }, { index: this.index, now: this.now });
+    return { result, changes: { added, removed } };
   }
 }

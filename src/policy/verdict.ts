@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AssessedInventory } from '../inventory/types';
 import type { ImageReference } from '../registry/types';
 import type { Severity } from '../vuln/advisory';
-import type { Finding } from '../vuln/matcher';
+import { isFixable, type Finding } from '../vuln/matcher';
 import { evaluatePolicies, type ResolvedPolicy } from './evaluate';
 import { applyIgnores, type IgnoreEntry, type IgnoreOutcome } from './ignore';
 import type { PolicyResult } from './rule';
@@ -156,7 +156,7 @@ function summarize(findings: Finding[]): SeveritySummary {
   const s: SeveritySummary = { Critical: 0, High: 0, Medium: 0, Low: 0, Unknown: 0, fixable: 0 };
   for (const f of findings) {
     s[f.severity]++;
-    if (f.state === 'fixed' && f.fixedVersion !== undefined) s.fixable++;
+    if (isFixable(f)) s.fixable++;
   }
   return s;
 }

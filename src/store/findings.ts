@@ -50,6 +50,21 @@ export class FindingStore {
     this.matchedStmt = db.prepare('UPDATE inventories SET matched_at = ? WHERE digest = ?');
   }
 
+  /**
+   * An inventory no imported feed covers any more (a feed removed or re-imported for other
+   * releases): its old findings go, recorded as removed, and it reads as not matched again
+   * rather than as clean.
+   */
+  clear(inventoryDigest: string, now = new Date()): FindingChanges {
+    const removed = this.selectStmt.all(inventoryDigest).map((r) => r.advisory_id);
+    if (removed.length) {
+      this.db.prepare('DELETE FROM findings WHERE inventory_digest = ?').run(inventoryDigest);
+      this.changeStmt.run(inventoryDigest, now.toISOString(), '[]', JSON.stringify(removed));
+    }
+    this.db.prepare('UPDATE inventories SET matched_at = NULL WHERE digest = ?').run(inventoryDigest);
+    return { added: 0, removed: removed.length };
+  }
+
   /** Stores an inventory's findings in one transaction, or in the caller's when one is open. */
   replace(inventoryDigest: string, findings: readonly Finding[], now = new Date()): FindingChanges {
     const at = now.toISOString();

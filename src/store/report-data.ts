@@ -1,7 +1,7 @@
 import type { FailedPolicy, SeveritySummary, VerdictState } from '../policy/verdict';
 import type { Severity } from '../vuln/advisory';
 import type { Db } from './database';
-import type { VerdictChange } from './verdicts';
+import { VerdictStore, type VerdictChange } from './verdicts';
 
 /** A digest's verdict at some instant: the stored one, or one replayed from the change history. */
 export interface VerdictAsOf {
@@ -136,12 +136,7 @@ export class ReportQueries {
 
   /** Verdict changes with `from <= at < to`, oldest first. */
   changesBetween(from: string, to: string): VerdictChange[] {
-    return this.db
-      .prepare<[string, string], { digest: string; at: string; from_state: VerdictState | null; to_state: VerdictState; cause: VerdictChange['cause']; detail: string }>(
-        'SELECT digest, at, from_state, to_state, cause, detail FROM verdict_changes WHERE at >= ? AND at < ? ORDER BY at, id',
-      )
-      .all(from, to)
-      .map((r) => ({ digest: r.digest, at: r.at, from: r.from_state, to: r.to_state, cause: r.cause, detail: JSON.parse(r.detail) as VerdictChange['detail'] }));
+    return new VerdictStore(this.db).changesBetween(from, to);
   }
 
   /**

@@ -75,10 +75,6 @@ export class VerdictStore {
     return row && fromRow(row);
   }
 
-  all(): StoredVerdict[] {
-    return this.db.prepare<[], VerdictRow>('SELECT * FROM verdicts ORDER BY digest').all().map(fromRow);
-  }
-
   counts(): Record<VerdictState, number> {
     const counts: Record<VerdictState, number> = { compliant: 0, 'non-compliant': 0, unknown: 0 };
     for (const r of this.db.prepare<[], { state: VerdictState; n: number }>('SELECT state, count(*) AS n FROM verdicts GROUP BY state').all()) counts[r.state] = r.n;

@@ -1,3 +1,5 @@
+import { globToRegExp } from '../policy/patterns';
+
 /**
  * Which repositories or tags of a source are swept: a name is kept when it matches an `include`
  * pattern and no `exclude` pattern. A pattern is a glob where `*` matches any run of characters,
@@ -15,12 +17,4 @@ export function nameFilter(patterns: { include: readonly string[]; exclude: read
   return {
     matches: (name) => include.some((re) => re.test(name)) && !exclude.some((re) => re.test(name)),
   };
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
 }

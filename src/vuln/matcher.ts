@@ -24,6 +24,11 @@ export interface Finding {
   published?: string;
 }
 
+/** Fixable: the feed names the version that resolves it, so there is something to upgrade to. */
+export function isFixable(f: Pick<Finding, 'state' | 'fixedVersion'>): boolean {
+  return f.state === 'fixed' && f.fixedVersion !== undefined;
+}
+
 /** A vendor's statement that an installed package is not affected: why something is not reported. */
 export interface Dismissal {
   advisoryId: string;

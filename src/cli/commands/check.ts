@@ -13,7 +13,7 @@ import { indexImage, type ScanOutcome } from '../../scan/scan-image';
 import { AdvisoryStore } from '../../store/advisories';
 import { FindingStore } from '../../store/findings';
 import { matchAndRecord } from '../../vuln/match-inventory';
-import type { MatchResult } from '../../vuln/matcher';
+import { isFixable, type MatchResult } from '../../vuln/matcher';
 import type { CommandContext } from '../context';
 import type { CheckFailure, CheckReport } from '../output/check-report';
 import { toJUnit } from '../output/junit';
@@ -75,7 +75,7 @@ async function checkImage(ctx: CommandContext, image: string, options: CheckOpti
   }
   progress?.done();
   const digest = outcome.image.digest;
-  const match = matchAndRecord(digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) });
+  const match = matchAndRecord(digest, outcome.inventory, { advisories: new AdvisoryStore(ctx.db), findings: new FindingStore(ctx.db) }, { explain: true });
   const assessment: Assessment = adHocPolicies
     ? assessImage({
         digest,
@@ -259,7 +259,7 @@ function vulnerabilityLines(match: MatchResult): string[] {
   }
   const resolved = match.alreadyFixed?.length ? [`${match.alreadyFixed.length} advisories about installed packages are already fixed in the installed versions.`] : [];
   if (!match.findings.length) return [`Vulnerabilities: none found (feeds for ${match.namespaces.join(', ')}).`, ...resolved];
-  const fixable = match.findings.filter((f) => f.state === 'fixed').length;
+  const fixable = match.findings.filter(isFixable).length;
   return [
     renderTable(
       ['SEVERITY', 'ID', 'PACKAGE', 'INSTALLED', 'FIXED', 'STATE', 'FEED'],

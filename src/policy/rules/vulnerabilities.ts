@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AssessedInventory } from '../../inventory/types';
-import { SEVERITY_RANK, type Finding } from '../../vuln/matcher';
+import { isFixable, SEVERITY_RANK, type Finding } from '../../vuln/matcher';
 import type { PolicyRule, Violation } from '../rule';
 
 const options = z.strictObject({
@@ -53,9 +53,6 @@ function isDated(f: Finding): f is Finding & { published: string } {
   return f.published !== undefined && !Number.isNaN(Date.parse(f.published));
 }
 
-function isFixable(f: Finding): boolean {
-  return f.state === 'fixed' && f.fixedVersion !== undefined;
-}
 
 function toViolation(f: Finding): Violation {
   const outcome = isFixable(f) ? `fixed in ${f.fixedVersion}` : f.state === 'will-not-fix' ? 'the vendor will not fix it' : 'no fix is available';
