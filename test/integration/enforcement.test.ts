@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { startProxy, type FaultProxy } from '../support/fault-proxy';
 import { startOpenShiftServer, type OpenShiftServer } from '../support/openshift-server';
@@ -8,6 +10,7 @@ import { cli } from '../support/run-imagewarden';
 import { loadTestEnvironment, pushedImage, type PushedImage } from '../support/test-environment';
 
 const env = loadTestEnvironment();
+const CLI = path.join(__dirname, '../../dist/src/cli/main.js');
 const FEEDS = path.join(__dirname, '../fixtures/feeds');
 const DENY = 'images.openshift.io/deny-execution';
 const FAILED = 'security.imagewarden.io/failed-policies';
@@ -58,14 +61,14 @@ async function cluster(name: string, options: { dryRun?: boolean } = {}): Promis
   return { server, config, db };
 }
 
-function writeConfig(name: string, server: OpenShiftServer, db: string, options: { dryRun?: boolean; ignore?: string[] } = {}): string {
+function writeConfig(name: string, server: OpenShiftServer, db: string, options: { dryRun?: boolean; ignore?: string[]; slow?: boolean } = {}): string {
   const file = path.join(workdir, `${name}.yaml`);
   fs.writeFileSync(
     file,
     [
       `database: ${db}`,
-      'scan: { workers: 1 }',
-      `registries: [{ host: "${proxy.host}", insecure: true }]`,
+      options.slow ? 'scan: { workers: 1, maxConcurrentScans: 1 }' : 'scan: { workers: 1 }',
+      `registries: [{ host: "${proxy.host}", insecure: true${options.slow ? ', requestsPerSecond: 3' : ''} }]`,
       'sources:',
       `  - { name: cluster, type: openshift, kubeconfig: ${server.kubeconfigPath}, namespaces: [team-a], enforce: true, dryRun: ${options.dryRun ?? false} }`,
       ...(options.ignore?.length ? ['ignore:', ...options.ignore.map((id) => `  - { id: "${id}", reason: "fix scheduled with the next base image" }`)] : []),
@@ -178,3 +181,67 @@ test('a dry run patches nothing and audits what it would have done', async () =>
     await c.server.stop();
   }
 });
+
+test('kill -9 in the middle of an enforcing sweep, then run-now: nothing lost, nothing scanned twice, annotations correct', async () => {
+  const c = await cluster('killed');
+  try {
+    await run(c.config, ['feeds', 'import', '--name', 'alpine-3.10', path.join(FEEDS, 'alpine-secdb/v3.10-main.yaml')]);
+    await run(c.config, ['feeds', 'import', '--name', 'rhel8-oval', path.join(FEEDS, 'redhat-oval/com.redhat.rhsa-RHEL8.xml')]);
+    // One scan at a time at three requests a second: the kill lands after the first stored scan.
+    const slow = writeConfig('killed-slow', c.server, c.db, { slow: true });
+    proxy.reset();
+    const child = spawn(process.execPath, [CLI, '--config', slow, 'run-now', '--job', 'sweep'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const stored = (): string[] => {
+      try {
+        const db = new Database(c.db, { readonly: true });
+        try {
+          return (db.prepare('SELECT digest FROM inventories').all() as { digest: string }[]).map((r) => r.digest);
+        } finally {
+          db.close();
+        }
+      } catch {
+        return []; // the database or its schema is not there yet
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (stored().length < 1 && Date.now() < deadline) await sleep(20);
+    child.kill('SIGKILL');
+    await exited;
+    const storedFirst = stored();
+    expect(storedFirst.length).toBe(1);
+    expect(patches(c)).toEqual([]);
+    const configsFetchedFirst = { ...proxy.counts().blobGetsByDigest };
+
+    proxy.reset();
+    await run(c.config, ['run-now', '--job', 'sweep']);
+    const again = proxy.counts().blobGetsByDigest;
+    // The image stored before the kill is not pulled again.
+    const first = [rhel, alpine].find((i) => i.digest === storedFirst[0])!;
+    const config = first.manifest.config!.digest;
+    expect(configsFetchedFirst[config]).toBe(1);
+    expect(again[config] ?? 0).toBe(0);
+    for (const layer of first.manifest.layers) expect(again[layer.digest] ?? 0).toBe(0);
+
+    const store = new Database(c.db, { readonly: true });
+    const inventories = (store.prepare('SELECT digest FROM inventories ORDER BY digest').all() as { digest: string }[]).map((r) => r.digest);
+    const duplicates = store.prepare('SELECT registry, repository, tag, digest FROM images GROUP BY 1, 2, 3, 4 HAVING count(*) > 1').all();
+    const verdicts = store.prepare('SELECT digest, state FROM verdicts ORDER BY digest').all();
+    store.close();
+    expect(inventories).toEqual([rhel.digest, alpine.digest].sort());
+    expect(duplicates).toEqual([]);
+    expect(verdicts).toEqual(
+      [
+        { digest: rhel.digest, state: 'non-compliant' },
+        { digest: alpine.digest, state: 'compliant' },
+        { digest: broken.digest, state: 'unknown' },
+      ].sort((a, b) => a.digest.localeCompare(b.digest)),
+    );
+    // Exactly the non-compliant image is denied; the others are as the cluster had them.
+    expect(patches(c).map((r) => r.path)).toEqual([`/apis/image.openshift.io/v1/images/${rhel.digest}`]);
+    expect(annotations(c, rhel)[DENY]).toBe('true');
+    for (const image of [alpine, broken]) expect(annotations(c, image)).toEqual({ 'openshift.io/image.managed': 'true' });
+  } finally {
+    await c.server.stop();
+  }
+}, 180_000);
