@@ -14,7 +14,20 @@ export interface ImagePattern {
   matches(image: ImageReference): boolean;
 }
 
+// Patterns come from the config and are few; policies and ignore entries ask for them once per
+// image per run, so each is compiled once.
+const compiled = new Map<string, ImagePattern>();
+
 export function parseImagePattern(text: string): ImagePattern {
+  let pattern = compiled.get(text);
+  if (!pattern) {
+    pattern = compile(text);
+    compiled.set(text, pattern);
+  }
+  return pattern;
+}
+
+function compile(text: string): ImagePattern {
   const { name, tag } = splitTag(text.trim());
   const nameRe = globToRegExp(normalizeName(name));
   const tagRe = tag === undefined ? undefined : globToRegExp(tag);

@@ -15,7 +15,15 @@ const regex = z.string().refine(
 
 const options = z.strictObject({
   /** Names that must be present, or names mapped to a regular expression the whole value must match. */
-  labels: z.union([z.array(z.string().min(1)).min(1), z.record(z.string().min(1), regex)]),
+  labels: z
+    .union([z.array(z.string().min(1)).min(1), z.record(z.string().min(1), regex)])
+    // Compiled once when the policy is resolved, not per image. Anchored, so `^v\d+` cannot be
+    // satisfied by a value that merely contains a match.
+    .transform((labels) =>
+      Array.isArray(labels)
+        ? labels.map((name) => ({ name, pattern: undefined, re: undefined }))
+        : Object.entries(labels).map(([name, pattern]) => ({ name, pattern, re: new RegExp(`^(?:${pattern})$`) })),
+    ),
 });
 
 /** Flags each required image label that is missing or whose value does not match. */
@@ -30,15 +38,11 @@ export const requiredLabelsRule: PolicyRule<z.output<typeof options>> = {
   options,
   evaluate(subject, opts) {
     const labels = subject.inventory.config.labels;
-    const required: [string, string | undefined][] = Array.isArray(opts.labels)
-      ? opts.labels.map((name) => [name, undefined])
-      : Object.entries(opts.labels);
     const violations: Violation[] = [];
-    for (const [name, pattern] of required) {
+    for (const { name, pattern, re } of opts.labels) {
       const value = Object.hasOwn(labels, name) ? labels[name] : undefined;
       if (value === undefined) violations.push({ message: `required label ${name} is missing` });
-      // Anchored, so `^v\d+` cannot be satisfied by a value that merely contains a match.
-      else if (pattern !== undefined && !new RegExp(`^(?:${pattern})$`).test(value)) {
+      else if (re !== undefined && !re.test(value)) {
         violations.push({ message: `label ${name}="${value}" does not match /${pattern}/` });
       }
     }
